@@ -1,0 +1,20 @@
+//! SaaScript's custom resources, in `saascript.io/v1alpha1`: Tenant (cluster-scoped),
+//! Subscription and ServiceDeployment (namespaced). The schema of each is generated from these
+//! types, so what the API server enforces and what the Rust code reads cannot drift apart.
+
+pub mod condition;
+pub mod entitlements;
+pub mod manifests;
+pub mod names;
+pub mod service_deployment;
+pub mod subscription;
+pub mod tenant;
+
+pub use condition::{Condition, ConditionStatus, find_condition, set_condition};
+pub use entitlements::{Entitlements, Quota};
+pub use service_deployment::{ServiceDeployment, ServiceDeploymentSpec, ServiceDeploymentStatus};
+pub use subscription::{StripeState, Subscription, SubscriptionSpec, SubscriptionStatus};
+pub use tenant::{DeletionPolicy, Isolation, Tenant, TenantPhase, TenantSpec, TenantStatus};
+
+/// The API group of every SaaScript resource.
+pub const GROUP: &str = "saascript.io";

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# A DynamoDB-compatible server: dynalite (npm), in memory.
+
+DYNAMODB_HOST=127.0.0.1
+DYNAMODB_PORT=${SAASCRIPT_DYNAMODB_PORT:-8000}
+DYNALITE_PREFIX=$SAASCRIPT_CACHE/dynalite
+
+dynamodb_install() {
+  [ -x "$DYNALITE_PREFIX/node_modules/.bin/dynalite" ] && return 0
+  command -v npm >/dev/null || apt_install nodejs npm
+  log "dynamodb: installing dynalite with npm"
+  mkdir -p "$DYNALITE_PREFIX"
+  npm install --silent --no-audit --no-fund --prefix "$DYNALITE_PREFIX" dynalite@3 >/dev/null ||
+    die "npm install dynalite failed"
+}
+
+dynamodb_start() {
+  if port_open "$DYNAMODB_HOST" "$DYNAMODB_PORT"; then
+    log "dynamodb: reusing the server on $DYNAMODB_HOST:$DYNAMODB_PORT"
+    return 0
+  fi
+  dynamodb_install
+  log "dynamodb: starting dynalite on $DYNAMODB_HOST:$DYNAMODB_PORT"
+  start_daemon dynamodb "$DYNALITE_PREFIX/node_modules/.bin/dynalite" \
+    --host "$DYNAMODB_HOST" --port "$DYNAMODB_PORT" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
+  wait_until 30 "dynalite on $DYNAMODB_PORT" port_open "$DYNAMODB_HOST" "$DYNAMODB_PORT" ||
+    die "dynalite did not start; see $SAASCRIPT_STATE/logs/dynamodb.log"
+}
+
+dynamodb_stop() { stop_daemon dynamodb; }
+dynamodb_status() { port_open "$DYNAMODB_HOST" "$DYNAMODB_PORT"; }
+dynamodb_env() { echo "DYNAMODB_ENDPOINT=http://$DYNAMODB_HOST:$DYNAMODB_PORT"; }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Shared helpers for the dependency scripts. Sourced, never run.
+# Why one file: every dependency script needs the same paths, logging and waiting.
+
+SAASCRIPT_ROOT=${SAASCRIPT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# State of the running stack (logs, pids, data, kubeconfig): per clone, gitignored.
+SAASCRIPT_STATE=${SAASCRIPT_STATE:-$SAASCRIPT_ROOT/.saascript}
+# Slow builds (Kubernetes, tansu, npm and pip installs) are cached outside the clone,
+# so that a fresh clone on the same machine reuses them.
+SAASCRIPT_CACHE=${SAASCRIPT_CACHE:-$HOME/.cache/saascript}
+SAASCRIPT_BIN=$SAASCRIPT_CACHE/bin
+mkdir -p "$SAASCRIPT_STATE/logs" "$SAASCRIPT_STATE/pids" "$SAASCRIPT_CACHE/bin"
+export PATH="$SAASCRIPT_BIN:$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1;34m[deps]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[deps] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# True when something accepts TCP connections on host:port.
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
+wait_until() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "gave up waiting ${limit}s for $what"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# apt_install PACKAGE...: installs only the Debian packages that are missing.
+APT_UPDATED=${APT_UPDATED:-}
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "apt-get install ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  if [ -z "$APT_UPDATED" ]; then
+    $sudo apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Starts a long-running process detached from this shell, recording its pid.
+# start_daemon NAME COMMAND...
+start_daemon() {
+  local name=$1; shift
+  setsid nohup "$@" >>"$SAASCRIPT_STATE/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$SAASCRIPT_STATE/pids/$name.pid"
+}
+
+# True when the daemon we started under NAME is still alive.
+daemon_alive() {
+  local pidfile=$SAASCRIPT_STATE/pids/$1.pid
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+# Stops a daemon that this clone started (never one we merely reused).
+stop_daemon() {
+  local pidfile=$SAASCRIPT_STATE/pids/$1.pid
+  [ -f "$pidfile" ] || return 0
+  local pid; pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
