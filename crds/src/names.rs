@@ -27,6 +27,7 @@ pub(crate) fn constrain_metadata_name(
         )),
         ..Default::default()
     };
+    // No description here: the API server allows nothing on `metadata` but name and generateName.
     let metadata = JSONSchemaProps {
         type_: Some("object".into()),
         properties: Some([("name".to_string(), name)].into()),

@@ -1,1 +1,19 @@
+//! The SaaScript test kit: real local dependencies, never mocks.
+//!
+//! `TestEnv` reads the endpoints that `scripts/deps up` prints (from the environment, or from
+//! `.saascript/env`), connects to each dependency on demand, and gives every test unique names so
+//! that tests run in parallel. A dependency that does not answer fails the test with the command
+//! that starts it; nothing is ever skipped.
 
+// This crate exists only to make tests fail loudly and clearly: panicking with a message is its
+// job, so the workspace's no-panic rules do not apply to it.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+pub mod crds;
+pub mod endpoints;
+pub mod test_env;
+pub mod unique;
+
+pub use endpoints::{Dependency, Endpoints};
+pub use test_env::TestEnv;
+pub use unique::{unique_ident, unique_name};
