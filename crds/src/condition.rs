@@ -24,7 +24,10 @@ pub struct Condition {
     pub status: ConditionStatus,
     /// A machine-readable CamelCase reason for the last transition, for example
     /// `PostgresUnreachable`.
-    #[schemars(length(min = 1, max = 1024), pattern(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"))]
+    #[schemars(
+        length(min = 1, max = 1024),
+        pattern(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
+    )]
     pub reason: String,
     /// A human-readable explanation that an admin can act on.
     #[serde(default)]
@@ -109,7 +112,10 @@ mod tests {
     #[test]
     fn adds_a_new_condition() {
         let mut list = vec![];
-        assert!(set_condition(&mut list, ready(ConditionStatus::False, "Provisioning", at(10))));
+        assert!(set_condition(
+            &mut list,
+            ready(ConditionStatus::False, "Provisioning", at(10))
+        ));
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].last_transition_time, at(10));
     }
@@ -117,7 +123,10 @@ mod tests {
     #[test]
     fn keeps_the_transition_time_while_the_status_stays() {
         let mut list = vec![ready(ConditionStatus::False, "Provisioning", at(10))];
-        let changed = set_condition(&mut list, ready(ConditionStatus::False, "StillWaiting", at(20)));
+        let changed = set_condition(
+            &mut list,
+            ready(ConditionStatus::False, "StillWaiting", at(20)),
+        );
         assert!(changed, "the reason changed, so the list changed");
         assert_eq!(list[0].reason, "StillWaiting");
         assert_eq!(list[0].last_transition_time, at(10));
@@ -126,7 +135,10 @@ mod tests {
     #[test]
     fn moves_the_transition_time_when_the_status_changes() {
         let mut list = vec![ready(ConditionStatus::False, "Provisioning", at(10))];
-        assert!(set_condition(&mut list, ready(ConditionStatus::True, "Provisioned", at(30))));
+        assert!(set_condition(
+            &mut list,
+            ready(ConditionStatus::True, "Provisioned", at(30))
+        ));
         assert_eq!(list[0].last_transition_time, at(30));
         assert!(list[0].is_true());
     }
@@ -134,7 +146,10 @@ mod tests {
     #[test]
     fn reports_no_change_for_the_same_observation() {
         let mut list = vec![ready(ConditionStatus::True, "Provisioned", at(10))];
-        assert!(!set_condition(&mut list, ready(ConditionStatus::True, "Provisioned", at(99))));
+        assert!(!set_condition(
+            &mut list,
+            ready(ConditionStatus::True, "Provisioned", at(99))
+        ));
         assert_eq!(list[0].last_transition_time, at(10));
     }
 
@@ -150,6 +165,11 @@ mod tests {
         )];
         set_condition(&mut list, ready(ConditionStatus::False, "Waiting", at(2)));
         assert_eq!(list.len(), 2);
-        assert_eq!(find_condition(&list, "DatabaseReady").unwrap().last_transition_time, at(1));
+        assert_eq!(
+            find_condition(&list, "DatabaseReady")
+                .unwrap()
+                .last_transition_time,
+            at(1)
+        );
     }
 }

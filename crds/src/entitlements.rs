@@ -17,15 +17,21 @@ pub const QUANTITY_PATTERN: &str =
 pub struct Quota {
     /// Total CPU that the tenant's namespace may request, as a Kubernetes quantity (`4`, `500m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(pattern(r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"))]
+    #[schemars(pattern(
+        r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"
+    ))]
     pub cpu: Option<String>,
     /// Total memory that the tenant's namespace may request, as a Kubernetes quantity (`8Gi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(pattern(r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"))]
+    #[schemars(pattern(
+        r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"
+    ))]
     pub memory: Option<String>,
     /// Total persistent storage that the tenant's namespace may claim (`20Gi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(pattern(r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"))]
+    #[schemars(pattern(
+        r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"
+    ))]
     pub storage: Option<String>,
     /// Maximum number of pods in the tenant's namespace, from 0 to 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,7 +72,10 @@ mod tests {
         let schema = schemars::schema_for!(super::Quota);
         let json = serde_json::to_value(&schema).unwrap();
         for field in ["cpu", "memory", "storage"] {
-            assert_eq!(json["properties"][field]["pattern"], QUANTITY_PATTERN, "{field}");
+            assert_eq!(
+                json["properties"][field]["pattern"], QUANTITY_PATTERN,
+                "{field}"
+            );
         }
     }
 }

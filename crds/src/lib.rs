@@ -2,6 +2,10 @@
 //! Subscription and ServiceDeployment (namespaced). The schema of each is generated from these
 //! types, so what the API server enforces and what the Rust code reads cannot drift apart.
 
+// Each `printcolumn(name = .., type_ = ..)` in a `#[kube(..)]` attribute repeats the same keys by
+// design, which this lint mistakes for duplicates.
+#![allow(clippy::duplicated_attributes)]
+
 pub mod condition;
 pub mod entitlements;
 pub mod manifests;

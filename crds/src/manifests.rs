@@ -7,7 +7,6 @@ use kube::CustomResourceExt;
 use crate::names::{TENANT_NAME_MAX_LENGTH, TENANT_NAME_PATTERN, constrain_metadata_name};
 use crate::{ServiceDeployment, Subscription, Tenant};
 
-
 /// The Tenant CRD, with the tenant name rule on `metadata.name`.
 pub fn tenant_crd() -> CustomResourceDefinition {
     let mut crd = Tenant::crd();

@@ -34,7 +34,11 @@ pub(crate) fn constrain_metadata_name(
         ..Default::default()
     };
     for version in &mut crd.spec.versions {
-        if let Some(root) = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut()) {
+        if let Some(root) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        {
             root.properties
                 .get_or_insert_with(Default::default)
                 .insert("metadata".into(), metadata.clone());

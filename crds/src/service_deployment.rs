@@ -45,11 +45,15 @@ pub struct Autoscaling {
 pub struct ResourceAmounts {
     /// CPU, for example `250m` or `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(pattern(r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"))]
+    #[schemars(pattern(
+        r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"
+    ))]
     pub cpu: Option<String>,
     /// Memory, for example `256Mi`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(pattern(r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"))]
+    #[schemars(pattern(
+        r"^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+]?[0-9]+))?$"
+    ))]
     pub memory: Option<String>,
 }
 
@@ -93,7 +97,11 @@ pub struct EnvVar {
     doc = "One SaaScript service, its image and how it scales.",
     printcolumn(name = "Service", type_ = "string", json_path = ".spec.service"),
     printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),
-    printcolumn(name = "Desired", type_ = "integer", json_path = ".status.desiredReplicas"),
+    printcolumn(
+        name = "Desired",
+        type_ = "integer",
+        json_path = ".status.desiredReplicas"
+    ),
     printcolumn(name = "Min", type_ = "integer", json_path = ".spec.replicas.min"),
     printcolumn(name = "Max", type_ = "integer", json_path = ".spec.replicas.max")
 )]

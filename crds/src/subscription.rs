@@ -39,7 +39,11 @@ pub enum StripeState {
     printcolumn(name = "Tenant", type_ = "string", json_path = ".spec.tenant"),
     printcolumn(name = "Plan", type_ = "string", json_path = ".spec.plan"),
     printcolumn(name = "State", type_ = "string", json_path = ".status.state"),
-    printcolumn(name = "Period-End", type_ = "date", json_path = ".status.currentPeriodEnd")
+    printcolumn(
+        name = "Period-End",
+        type_ = "date",
+        json_path = ".status.currentPeriodEnd"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionSpec {

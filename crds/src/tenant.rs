@@ -66,7 +66,11 @@ fn default_plan() -> String {
         type_ = "string",
         json_path = ".status.conditions[?(@.type==\"Ready\")].status"
     ),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct TenantSpec {
@@ -74,7 +78,10 @@ pub struct TenantSpec {
     #[schemars(length(min = 1, max = 100))]
     pub display_name: String,
     /// Email addresses of the tenant's owners. They get the tenant-admin role in its namespace.
-    #[schemars(length(min = 1, max = 20), inner(length(max = 254), pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")))]
+    #[schemars(
+        length(min = 1, max = 20),
+        inner(length(max = 254), pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))
+    )]
     pub owners: Vec<String>,
     /// The plan from the plan catalog (for example free, pro or enterprise). This is the single
     /// place where the plan is declared; billing sets it once Stripe confirms a change.

@@ -42,7 +42,10 @@ fn every_field_has_a_description() {
             let schema = serde_json::to_value(&version.schema).unwrap();
             walk("", &schema["openAPIV3Schema"], &mut missing);
         }
-        assert!(missing.is_empty(), "{file}: fields without a description: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "{file}: fields without a description: {missing:?}"
+        );
     }
 }
 
@@ -51,11 +54,20 @@ fn all_three_kinds_share_the_saascript_category() {
     let mut short_names = vec![];
     for (_, crd) in saascript_crds::manifests::all() {
         assert_eq!(crd.spec.group, "saascript.io");
-        assert_eq!(crd.spec.names.categories.as_deref(), Some(&["saascript".to_string()][..]));
+        assert_eq!(
+            crd.spec.names.categories.as_deref(),
+            Some(&["saascript".to_string()][..])
+        );
         short_names.extend(crd.spec.names.short_names.clone().unwrap_or_default());
         let version = &crd.spec.versions[0];
         assert_eq!(version.name, "v1alpha1");
-        assert!(version.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some());
+        assert!(
+            version
+                .subresources
+                .as_ref()
+                .and_then(|s| s.status.as_ref())
+                .is_some()
+        );
     }
     short_names.sort();
     assert_eq!(short_names, ["sd", "sub", "tnt"]);

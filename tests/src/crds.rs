@@ -13,13 +13,25 @@ pub const FIELD_MANAGER: &str = "saascript-tests";
 pub async fn install_crds(client: &kube::Client) {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     for (_, crd) in saascript_crds::manifests::all() {
-        let name = crd.metadata.name.clone().expect("a generated CRD has a name");
-        api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd))
-            .await
-            .unwrap_or_else(|e| panic!("applying the CRD {name} failed: {e}"));
+        let name = crd
+            .metadata
+            .name
+            .clone()
+            .expect("a generated CRD has a name");
+        api.patch(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&crd),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("applying the CRD {name} failed: {e}"));
     }
     for (_, crd) in saascript_crds::manifests::all() {
-        let name = crd.metadata.name.clone().expect("a generated CRD has a name");
+        let name = crd
+            .metadata
+            .name
+            .clone()
+            .expect("a generated CRD has a name");
         let established = kube::runtime::wait::await_condition(
             api.clone(),
             &name,

@@ -103,13 +103,19 @@ impl Endpoints {
                 values.insert(var, value);
             }
         }
-        Endpoints { values, source: env_file.display().to_string() }
+        Endpoints {
+            values,
+            source: env_file.display().to_string(),
+        }
     }
 
     /// Endpoints given explicitly, for tests of the kit itself.
     pub fn from_pairs(pairs: &[(Dependency, &str)]) -> Endpoints {
         Endpoints {
-            values: pairs.iter().map(|(d, v)| (d.variable(), (*v).to_string())).collect(),
+            values: pairs
+                .iter()
+                .map(|(d, v)| (d.variable(), (*v).to_string()))
+                .collect(),
             source: "explicit values".into(),
         }
     }
@@ -157,7 +163,10 @@ mod tests {
         let parsed = parse_env_file(
             "# comment\nDATABASE_URL=postgres://u:p@127.0.0.1:5432/postgres\nexport KAFKA_BROKERS=127.0.0.1:9092\n\n",
         );
-        assert_eq!(parsed["DATABASE_URL"], "postgres://u:p@127.0.0.1:5432/postgres");
+        assert_eq!(
+            parsed["DATABASE_URL"],
+            "postgres://u:p@127.0.0.1:5432/postgres"
+        );
         assert_eq!(parsed["KAFKA_BROKERS"], "127.0.0.1:9092");
         assert_eq!(parsed.len(), 2);
     }

@@ -5,10 +5,6 @@
 //! that tests run in parallel. A dependency that does not answer fails the test with the command
 //! that starts it; nothing is ever skipped.
 
-// This crate exists only to make tests fail loudly and clearly: panicking with a message is its
-// job, so the workspace's no-panic rules do not apply to it.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
-
 pub mod crds;
 pub mod endpoints;
 pub mod test_env;

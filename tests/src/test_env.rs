@@ -5,6 +5,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use rdkafka::ClientConfig;
 
+use saascript_common::install_crypto_provider;
+
 use crate::endpoints::{Dependency, Endpoints};
 
 /// How long a test waits for a dependency to answer before it fails.
@@ -24,8 +26,13 @@ impl Default for TestEnv {
 
 impl TestEnv {
     pub fn new() -> TestEnv {
+        Self::with_endpoints(Endpoints::load())
+    }
+
+    /// A TestEnv on explicit endpoints, for tests of the kit itself.
+    pub fn with_endpoints(endpoints: Endpoints) -> TestEnv {
         install_crypto_provider();
-        TestEnv { endpoints: Endpoints::load() }
+        TestEnv { endpoints }
     }
 
     /// The path of the kubeconfig of the local API server.
@@ -36,7 +43,8 @@ impl TestEnv {
     /// A client of the local Kubernetes API server, checked with a version request.
     pub async fn kube(&self) -> kube::Client {
         let path = self.kubeconfig_path();
-        let fail = |cause: String| -> ! { panic!("{}", Dependency::Kubernetes.unreachable(path, cause)) };
+        let fail =
+            |cause: String| -> ! { panic!("{}", Dependency::Kubernetes.unreachable(path, cause)) };
         let kubeconfig = kube::config::Kubeconfig::read_from(path)
             .unwrap_or_else(|e| fail(format!("cannot read the kubeconfig: {e}")));
         let mut config = kube::Config::from_custom_kubeconfig(
@@ -99,7 +107,10 @@ impl TestEnv {
         match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
             Ok(Ok(connection)) => connection,
             Ok(Err(e)) => panic!("{}", Dependency::RabbitMq.unreachable(&redact(url), e)),
-            Err(_) => panic!("{}", Dependency::RabbitMq.unreachable(&redact(url), "timed out")),
+            Err(_) => panic!(
+                "{}",
+                Dependency::RabbitMq.unreachable(&redact(url), "timed out")
+            ),
         }
     }
 
@@ -144,22 +155,36 @@ impl TestEnv {
             .endpoint_url(endpoint)
             .region(Region::new("us-east-1"))
             // A local server checks the signature's shape, not the keys.
-            .credentials_provider(Credentials::new("local", "local", None, None, "saascript-tests"))
+            .credentials_provider(Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "saascript-tests",
+            ))
             .build();
         let client = aws_sdk_dynamodb::Client::from_conf(config);
         match tokio::time::timeout(CONNECT_TIMEOUT, client.list_tables().limit(1).send()).await {
             Ok(Ok(_)) => client,
             Ok(Err(e)) => panic!(
                 "{}",
-                Dependency::DynamoDb.unreachable(endpoint, aws_sdk_dynamodb::error::DisplayErrorContext(e))
+                Dependency::DynamoDb
+                    .unreachable(endpoint, aws_sdk_dynamodb::error::DisplayErrorContext(e))
             ),
-            Err(_) => panic!("{}", Dependency::DynamoDb.unreachable(endpoint, "timed out")),
+            Err(_) => panic!(
+                "{}",
+                Dependency::DynamoDb.unreachable(endpoint, "timed out")
+            ),
         }
     }
 
     /// The base URL of the Stripe fake (`STRIPE_API_BASE`), checked to answer.
     pub async fn stripe_api_base(&self) -> String {
-        let base = self.endpoints.require(Dependency::Stripe).trim_end_matches('/').to_string();
+        let base = self
+            .endpoints
+            .require(Dependency::Stripe)
+            .trim_end_matches('/')
+            .to_string();
         let probe = reqwest::Client::new()
             .get(format!("{base}/v1/customers"))
             .bearer_auth(STRIPE_TEST_KEY)
@@ -175,12 +200,6 @@ impl TestEnv {
 
 /// The secret key the tests use with the Stripe fake; it accepts any `sk_test_` key.
 pub const STRIPE_TEST_KEY: &str = "sk_test_saascript";
-
-/// kube, sqlx and the AWS SDK together enable both rustls back-ends, and rustls then refuses
-/// to pick one: install aws-lc-rs before the first TLS connection.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-}
 
 /// A URL without its password, for messages.
 fn redact(url: &str) -> String {
@@ -202,6 +221,9 @@ mod tests {
             super::redact("postgres://postgres:secret@127.0.0.1:5432/postgres"),
             "postgres://postgres:***@127.0.0.1:5432/postgres"
         );
-        assert_eq!(super::redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            super::redact("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
     }
 }

@@ -15,7 +15,10 @@ fn suffix() -> String {
 /// `prefix` must start with a letter; the result stays within 40 characters (a tenant name).
 pub fn unique_name(prefix: &str) -> String {
     let name = format!("{prefix}-{}", suffix());
-    assert!(name.len() <= 40, "unique_name({prefix:?}) is too long for a tenant name: {name}");
+    assert!(
+        name.len() <= 40,
+        "unique_name({prefix:?}) is too long for a tenant name: {name}"
+    );
     name
 }
 
@@ -34,8 +37,15 @@ mod tests {
         let b = unique_name("t");
         assert_ne!(a, b);
         for name in [&a, &b] {
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            );
         }
-        assert!(unique_ident("db").chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        assert!(
+            unique_ident("db")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        );
     }
 }

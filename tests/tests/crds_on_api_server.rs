@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, PostParams};
 use kube::Resource;
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, PostParams};
 use saascript_crds::{ServiceDeployment, Subscription, Tenant};
 use saascript_tests::crds::install_crds;
 use saascript_tests::{TestEnv, unique_name};
@@ -32,7 +32,9 @@ fn tenant_manifest(name: &str, spec: serde_json::Value) -> DynamicObject {
 async fn refused(api: &Api<DynamicObject>, object: DynamicObject) -> kube::core::Status {
     match api.create(&PostParams::default(), &object).await {
         Ok(created) => {
-            let _ = api.delete(&created.metadata.name.unwrap(), &DeleteParams::default()).await;
+            let _ = api
+                .delete(&created.metadata.name.unwrap(), &DeleteParams::default())
+                .await;
             panic!("the API server accepted an invalid object: {object:?}")
         }
         Err(kube::Error::Api(status)) => *status,
@@ -69,7 +71,10 @@ async fn generated_crds_apply_idempotently_and_are_served() {
         assert_eq!(crd.spec.names.categories.unwrap(), ["saascript"]);
     }
     let tenants: Api<Tenant> = Api::all(client.clone());
-    tenants.list(&Default::default()).await.expect("the Tenant kind is served");
+    tenants
+        .list(&Default::default())
+        .await
+        .expect("the Tenant kind is served");
 }
 
 #[tokio::test]
@@ -81,7 +86,10 @@ async fn a_valid_tenant_is_accepted_and_gets_its_defaults() {
     let api = tenant_api(&client);
     api.create(
         &PostParams::default(),
-        &tenant_manifest(&name, json!({ "displayName": "Acme", "owners": ["ops@acme.example"] })),
+        &tenant_manifest(
+            &name,
+            json!({ "displayName": "Acme", "owners": ["ops@acme.example"] }),
+        ),
     )
     .await
     .expect("a valid Tenant is accepted");
@@ -90,9 +98,15 @@ async fn a_valid_tenant_is_accepted_and_gets_its_defaults() {
     let tenant = tenants.get(&name).await.unwrap();
     assert_eq!(tenant.spec.plan, "free", "the schema defaults the plan");
     assert_eq!(tenant.spec.isolation, saascript_crds::Isolation::Pooled);
-    assert_eq!(tenant.spec.deletion_policy, saascript_crds::DeletionPolicy::Retain);
+    assert_eq!(
+        tenant.spec.deletion_policy,
+        saascript_crds::DeletionPolicy::Retain
+    );
     assert!(!tenant.spec.suspended && !tenant.spec.prevent_deletion);
-    tenants.delete(&name, &DeleteParams::default()).await.unwrap();
+    tenants
+        .delete(&name, &DeleteParams::default())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -110,18 +124,36 @@ async fn invalid_tenants_are_refused_by_the_api_server() {
     let mut bad_owner = valid();
     bad_owner["owners"] = json!(["not-an-email"]);
     let cases = [
-        ("a bad enum value", tenant_manifest(&unique_name("t"), bad_enum),
-         r#"spec.isolation: Unsupported value: "shared": supported values: "pooled", "siloed""#),
-        ("a name that starts with a digit", tenant_manifest("1acme", valid()),
-         "metadata.name in body should match '^[a-z]([-a-z0-9]*[a-z0-9])?$'"),
-        ("a name longer than 40 characters", tenant_manifest(&"a".repeat(41), valid()),
-         "metadata.name in body should be at most 40 chars long"),
-        ("a quota out of bounds", tenant_manifest(&unique_name("t"), out_of_bounds),
-         "spec.quota.pods in body should be less than or equal to 1000"),
-        ("a missing required field", tenant_manifest(&unique_name("t"), json!({ "owners": ["ops@acme.example"] })),
-         "spec.displayName: Required value"),
-        ("an owner that is not an email", tenant_manifest(&unique_name("t"), bad_owner),
-         "spec.owners in body should match '^[^@\\s]+@"),
+        (
+            "a bad enum value",
+            tenant_manifest(&unique_name("t"), bad_enum),
+            r#"spec.isolation: Unsupported value: "shared": supported values: "pooled", "siloed""#,
+        ),
+        (
+            "a name that starts with a digit",
+            tenant_manifest("1acme", valid()),
+            "metadata.name in body should match '^[a-z]([-a-z0-9]*[a-z0-9])?$'",
+        ),
+        (
+            "a name longer than 40 characters",
+            tenant_manifest(&"a".repeat(41), valid()),
+            "metadata.name in body should be at most 40 chars long",
+        ),
+        (
+            "a quota out of bounds",
+            tenant_manifest(&unique_name("t"), out_of_bounds),
+            "spec.quota.pods in body should be less than or equal to 1000",
+        ),
+        (
+            "a missing required field",
+            tenant_manifest(&unique_name("t"), json!({ "owners": ["ops@acme.example"] })),
+            "spec.displayName: Required value",
+        ),
+        (
+            "an owner that is not an email",
+            tenant_manifest(&unique_name("t"), bad_owner),
+            "spec.owners in body should match '^[^@\\s]+@",
+        ),
     ];
     for (what, manifest, expected) in cases {
         let status = refused(&api, manifest).await;
@@ -142,12 +174,18 @@ async fn invalid_subscriptions_and_service_deployments_are_refused() {
     let namespace = unique_name("ns");
     let namespaces: Api<Namespace> = Api::all(client.clone());
     namespaces
-        .create(&PostParams::default(), &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap(),
+        )
         .await
         .unwrap();
 
-    let subs: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &namespace, &ApiResource::erase::<Subscription>(&()));
+    let subs: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        &namespace,
+        &ApiResource::erase::<Subscription>(&()),
+    );
     let sub = |spec: serde_json::Value| -> DynamicObject {
         serde_json::from_value(json!({
             "apiVersion": "saascript.io/v1alpha1", "kind": "Subscription",
@@ -156,10 +194,16 @@ async fn invalid_subscriptions_and_service_deployments_are_refused() {
         .unwrap()
     };
     let status = refused(&subs, sub(json!({ "tenant": "Acme!", "plan": "pro" }))).await;
-    assert!(status.message.contains("spec.tenant in body should match"), "{status:?}");
+    assert!(
+        status.message.contains("spec.tenant in body should match"),
+        "{status:?}"
+    );
 
-    let sds: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &namespace, &ApiResource::erase::<ServiceDeployment>(&()));
+    let sds: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        &namespace,
+        &ApiResource::erase::<ServiceDeployment>(&()),
+    );
     let sd = |spec: serde_json::Value| -> DynamicObject {
         serde_json::from_value(json!({
             "apiVersion": "saascript.io/v1alpha1", "kind": "ServiceDeployment",
@@ -177,9 +221,16 @@ async fn invalid_subscriptions_and_service_deployments_are_refused() {
         "spec.port in body should be less than or equal to 65535",
         "spec.replicas.max in body should be greater than or equal to 1",
     ] {
-        assert!(status.message.contains(expected), "expected {expected:?} in {:?}", status.message);
+        assert!(
+            status.message.contains(expected),
+            "expected {expected:?} in {:?}",
+            status.message
+        );
     }
-    namespaces.delete(&namespace, &DeleteParams::default()).await.unwrap();
+    namespaces
+        .delete(&namespace, &DeleteParams::default())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -201,11 +252,17 @@ async fn kubectl_explain_shows_the_field_descriptions() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    assert!(text.contains("`pooled` (shared resources, separated by tenant id)"), "{text}");
+    assert!(
+        text.contains("`pooled` (shared resources, separated by tenant id)"),
+        "{text}"
+    );
 
     let output = kubectl(&env, &["explain", "servicedeployment.spec.replicas.min"]);
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("The fewest replicas, from 0 to 100"), "{text}");
+    assert!(
+        text.contains("The fewest replicas, from 0 to 100"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -217,7 +274,10 @@ async fn kubectl_get_saascript_lists_all_three_kinds_with_their_columns() {
     let namespace = unique_name("ns");
     let namespaces: Api<Namespace> = Api::all(client.clone());
     namespaces
-        .create(&PostParams::default(), &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap(),
+        )
         .await
         .unwrap();
     let tenants: Api<Tenant> = Api::all(client.clone());
@@ -245,28 +305,62 @@ async fn kubectl_get_saascript_lists_all_three_kinds_with_their_columns() {
 
     let output = kubectl(&env, &["get", "saascript", "-n", &namespace]);
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     for expected in [
         format!("tenant.saascript.io/{tenant}"),
         format!("subscription.saascript.io/{tenant}"),
         "servicedeployment.saascript.io/auth".to_string(),
     ] {
-        assert!(text.contains(&expected), "`kubectl get saascript` lacks {expected}:\n{text}");
+        assert!(
+            text.contains(&expected),
+            "`kubectl get saascript` lacks {expected}:\n{text}"
+        );
     }
 
     let columns = |args: &[&str]| {
         let output = kubectl(&env, args);
-        String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().split_whitespace().map(str::to_string).collect::<Vec<_>>()
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
     };
-    assert_eq!(columns(&["get", "tnt", &tenant]), ["NAME", "PLAN", "ISOLATION", "PHASE", "READY", "AGE"]);
-    assert_eq!(columns(&["get", "sub", "-n", &namespace]), ["NAME", "TENANT", "PLAN", "STATE", "PERIOD-END"]);
-    assert_eq!(columns(&["get", "sd", "-n", &namespace]), ["NAME", "SERVICE", "READY", "DESIRED", "MIN", "MAX"]);
-    let row = kubectl(&env, &["get", "sd", "auth", "-n", &namespace, "--no-headers"]);
+    assert_eq!(
+        columns(&["get", "tnt", &tenant]),
+        ["NAME", "PLAN", "ISOLATION", "PHASE", "READY", "AGE"]
+    );
+    assert_eq!(
+        columns(&["get", "sub", "-n", &namespace]),
+        ["NAME", "TENANT", "PLAN", "STATE", "PERIOD-END"]
+    );
+    assert_eq!(
+        columns(&["get", "sd", "-n", &namespace]),
+        ["NAME", "SERVICE", "READY", "DESIRED", "MIN", "MAX"]
+    );
+    let row = kubectl(
+        &env,
+        &["get", "sd", "auth", "-n", &namespace, "--no-headers"],
+    );
     let row = String::from_utf8_lossy(&row.stdout);
     // Ready and Desired print blank until the operator writes a status.
-    assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["auth", "auth", "2", "5"]);
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["auth", "auth", "2", "5"]
+    );
 
-    tenants.delete(&tenant, &DeleteParams::default()).await.unwrap();
-    namespaces.delete(&namespace, &DeleteParams::default()).await.unwrap();
+    tenants
+        .delete(&tenant, &DeleteParams::default())
+        .await
+        .unwrap();
+    namespaces
+        .delete(&namespace, &DeleteParams::default())
+        .await
+        .unwrap();
     assert!(Tenant::kind(&()) == "Tenant");
 }

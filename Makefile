@@ -1,0 +1,44 @@
+# SaaScript: two commands.
+#   make up     install and start everything, apply the CRDs, print how to reach it all
+#   make test   install and start the dependencies, then run every test, fmt and clippy
+#   make down   stop what `make up` started
+# Slow builds are cached outside the clone (~/.cache/saascript), so a second run is fast.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
+export CARGO_TERM_COLOR ?= never
+KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
+
+.PHONY: up down test toolchain deps crds fmt clippy nextest status
+
+up: toolchain deps crds
+	@scripts/summary
+
+down:
+	scripts/deps down
+
+status:
+	scripts/deps status
+
+test: toolchain deps fmt nextest clippy
+
+toolchain:
+	scripts/toolchain
+
+deps:
+	scripts/deps up
+
+crds: deps
+	$(KUBECTL) apply --server-side --field-manager=saascript-make -f crds/manifests/ >/dev/null
+	$(KUBECTL) wait --for=condition=Established --timeout=60s -f crds/manifests/ >/dev/null
+
+fmt:
+	cargo fmt --all --check
+
+clippy:
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The endpoints come from .saascript/env, which `scripts/deps up` writes.
+nextest:
+	set -a && source .saascript/env && set +a && cargo nextest run --workspace --locked --no-fail-fast
