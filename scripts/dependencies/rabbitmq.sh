@@ -8,6 +8,15 @@ RABBITMQ_MGMT_PORT=${SAASCRIPT_RABBITMQ_MGMT_PORT:-15672}
 
 rabbitmq_install() { command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server; }
 
+# rabbitmq-plugins run as root writes enabled_plugins readable by root only, and the node, which
+# runs as the rabbitmq user, then crashes at boot (cannot_read_enabled_plugins_file, eacces).
+rabbitmq_fix_plugins_file() {
+  local file=/etc/rabbitmq/enabled_plugins
+  [ -f "$file" ] || return 0
+  chmod 0644 "$file" 2>/dev/null || true
+  chown rabbitmq:rabbitmq "$file" 2>/dev/null || true
+}
+
 rabbitmq_mgmt_ok() {
   curl -fsS -u guest:guest "http://$RABBITMQ_HOST:$RABBITMQ_MGMT_PORT/api/overview" >/dev/null
 }
@@ -19,6 +28,7 @@ rabbitmq_start() {
     rabbitmq_install
     log "rabbitmq: starting on $RABBITMQ_HOST:$RABBITMQ_PORT"
     rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
+    rabbitmq_fix_plugins_file
     # The Debian wrapper switches to the rabbitmq user and daemonises the node.
     RABBITMQ_NODE_IP_ADDRESS=$RABBITMQ_HOST RABBITMQ_NODE_PORT=$RABBITMQ_PORT \
       rabbitmq-server -detached >>"$SAASCRIPT_STATE/logs/rabbitmq.log" 2>&1
@@ -30,6 +40,7 @@ rabbitmq_start() {
     log "rabbitmq: enabling the management plugin (port $RABBITMQ_MGMT_PORT)"
     rabbitmq-plugins enable rabbitmq_management >/dev/null ||
       die "cannot enable rabbitmq_management; run: rabbitmq-plugins enable rabbitmq_management"
+    rabbitmq_fix_plugins_file
     wait_until 60 "the RabbitMQ management API" rabbitmq_mgmt_ok ||
       die "the RabbitMQ management API did not answer on $RABBITMQ_MGMT_PORT"
   fi
