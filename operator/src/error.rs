@@ -1,5 +1,7 @@
 //! The operator's one error type.
 
+use crate::provision::ProvisionError;
+
 /// Everything that can go wrong in the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -9,9 +11,33 @@ pub enum Error {
          `kubectl apply --server-side -f crds/manifests/` (or `make up`)"
     )]
     CrdMissing(String),
+    /// The plan catalog could not be loaded.
+    #[error(transparent)]
+    Catalog(#[from] saascript_catalog::CatalogError),
     /// The Kubernetes API refused or failed a request.
     #[error("Kubernetes API error: {0}")]
     Kube(#[from] kube::Error),
+    /// An object could not be turned into JSON (a bug, not an input error).
+    #[error("serialization error: {0}")]
+    Serialization(#[from] serde_json::Error),
+    /// An object built by the operator has no name (a bug).
+    #[error("an object built by the operator has no name")]
+    MissingName,
+    /// A backing system failed; the Tenant's conditions say which.
+    #[error(transparent)]
+    Provision(#[from] ProvisionError),
+    /// One or more backing systems are not ready yet; the conditions say which.
+    #[error("not ready: {0}")]
+    NotReady(String),
+    /// Deletion is blocked by `spec.preventDeletion`.
+    #[error("deletion is blocked by spec.preventDeletion")]
+    DeletionBlocked,
+    /// The finalizer machinery failed.
+    #[error("finalizer: {0}")]
+    Finalizer(String),
+    /// Bad start-up configuration.
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl Error {
@@ -19,7 +45,15 @@ impl Error {
     pub fn metric_label(&self) -> &'static str {
         match self {
             Error::CrdMissing(_) => "crd_missing",
+            Error::Catalog(_) => "catalog",
             Error::Kube(_) => "kube",
+            Error::Serialization(_) => "serialization",
+            Error::MissingName => "missing_name",
+            Error::Provision(_) => "provision",
+            Error::NotReady(_) => "not_ready",
+            Error::DeletionBlocked => "deletion_blocked",
+            Error::Finalizer(_) => "finalizer",
+            Error::Config(_) => "config",
         }
     }
 }

@@ -1,0 +1,140 @@
+//! The operator's configuration: flags and environment variables (twelve-factor), with
+//! defaults that work with `make up`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use saascript_common::Sensitive;
+
+use crate::provision::SharedNames;
+
+#[derive(Clone, Debug, Parser)]
+#[command(name = "saascript-operator", about = "Reconciles SaaScript tenants")]
+pub struct Config {
+    /// The plan catalog.
+    #[arg(long, env = "SAASCRIPT_CATALOG", default_value = "config/plans.yaml")]
+    pub catalog: PathBuf,
+
+    /// PostgreSQL admin URL (a role that may create roles and databases).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+    )]
+    pub database_url: Sensitive,
+    /// Redis admin URL (a user that may manage ACLs).
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: Sensitive,
+    /// The AMQP URL; tenants' credentials point at its host and port.
+    #[arg(
+        long,
+        env = "AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
+    pub amqp_url: Sensitive,
+    /// The RabbitMQ management API, with admin credentials.
+    #[arg(
+        long,
+        env = "RABBITMQ_MGMT_URL",
+        default_value = "http://guest:guest@127.0.0.1:15672"
+    )]
+    pub rabbitmq_management_url: Sensitive,
+    /// Kafka bootstrap servers.
+    #[arg(long, env = "KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
+    pub kafka_brokers: String,
+    /// Partitions of each tenant topic.
+    #[arg(long, env = "SAASCRIPT_KAFKA_PARTITIONS", default_value_t = 3)]
+    pub kafka_partitions: i32,
+    /// Replication factor of each tenant topic.
+    #[arg(long, env = "SAASCRIPT_KAFKA_REPLICATION", default_value_t = 1)]
+    pub kafka_replication: i32,
+    /// The topics every tenant gets, as suffixes: `tenant.<name>.<suffix>` when siloed.
+    #[arg(
+        long,
+        env = "SAASCRIPT_TENANT_TOPICS",
+        default_value = "events",
+        value_delimiter = ','
+    )]
+    pub tenant_topics: Vec<String>,
+    /// A DynamoDB-compatible endpoint (dynalite locally); unset means AWS itself.
+    #[arg(long, env = "DYNAMODB_ENDPOINT")]
+    pub dynamodb_endpoint: Option<String>,
+    /// The AWS region of DynamoDB.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub aws_region: String,
+
+    /// The shared PostgreSQL database of pooled tenants.
+    #[arg(
+        long,
+        env = "SAASCRIPT_POOLED_DATABASE",
+        default_value = "saascript_pooled"
+    )]
+    pub pooled_database: String,
+    /// The shared RabbitMQ vhost of pooled tenants.
+    #[arg(long, env = "SAASCRIPT_POOLED_VHOST", default_value = "saascript")]
+    pub pooled_vhost: String,
+
+    /// Tenants reconciled at once.
+    #[arg(long, env = "SAASCRIPT_CONCURRENCY", default_value_t = 8)]
+    pub concurrency: u16,
+    /// Reconcile only Tenants with these labels (a label selector); unset means all.
+    #[arg(long, env = "SAASCRIPT_TENANT_SELECTOR")]
+    pub tenant_selector: Option<String>,
+    /// How often a Ready tenant is checked again, in seconds (a Redis restart loses ACL users).
+    #[arg(long, env = "SAASCRIPT_RESYNC_SECONDS", default_value_t = 300)]
+    pub resync_seconds: u64,
+
+    /// The longest wait before retrying a tenant that failed, in seconds. Retries start at half
+    /// a second and double.
+    #[arg(long, env = "SAASCRIPT_MAX_BACKOFF_SECONDS", default_value_t = 30)]
+    pub max_backoff_seconds: u64,
+
+    /// Where /metrics, /healthz and /readyz are served.
+    #[arg(long, env = "SAASCRIPT_METRICS_ADDR", default_value = "127.0.0.1:9090")]
+    pub metrics_addr: SocketAddr,
+    /// Log format: `json` (in cluster) or `pretty` (locally).
+    #[arg(long, env = "SAASCRIPT_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+}
+
+impl Config {
+    pub fn shared_names(&self) -> SharedNames {
+        SharedNames {
+            database: self.pooled_database.clone(),
+            vhost: self.pooled_vhost.clone(),
+            ..SharedNames::default()
+        }
+    }
+
+    pub fn resync(&self) -> Duration {
+        Duration::from_secs(self.resync_seconds.max(1))
+    }
+
+    /// The configuration with every default, as `make up` and the tests use it.
+    pub fn defaults() -> Config {
+        Config::parse_from(["saascript-operator"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+    use clap::Parser;
+
+    #[test]
+    fn debug_output_hides_credentials() {
+        let config = Config::parse_from([
+            "op",
+            "--database-url",
+            "postgres://admin:hunter2@db/postgres",
+        ]);
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert_eq!(
+            config.database_url.expose(),
+            "postgres://admin:hunter2@db/postgres"
+        );
+    }
+}

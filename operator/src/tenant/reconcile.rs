@@ -1,0 +1,163 @@
+//! The apply path of a Tenant: validate → build → apply → status.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota, Secret};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::api::Api;
+use kube::runtime::controller::Action;
+use saascript_crds::Tenant;
+
+use super::apply::apply_if_changed;
+use super::build::build;
+use super::status::{Observation, invalid_status, provisioned_status};
+use super::status_writer::write_status;
+use super::validate::{Settings, validate};
+use crate::context::Context;
+use crate::credentials::{Passwords, SECRET_NAME, build_secret};
+use crate::provision::{System, TenantPlan};
+use crate::{Error, Result};
+
+/// How soon a tenant that is not ready yet is looked at again.
+const NOT_READY_REQUEUE: Duration = Duration::from_secs(5);
+
+pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
+    let now = ctx.clock.now_time();
+    let generation = tenant.metadata.generation;
+    let settings = Settings {
+        catalog: &ctx.catalog,
+        topic_suffixes: &ctx.config.tenant_topics,
+        shared: &ctx.shared,
+    };
+    let plan = match validate(&tenant, &settings) {
+        Ok(plan) => plan,
+        Err(invalid) => {
+            let status = invalid_status(
+                tenant.status.as_ref(),
+                generation,
+                invalid.reason,
+                &invalid.message,
+                &now,
+            );
+            write_status(ctx, &tenant, status).await?;
+            // Nothing to retry: a new generation of the spec triggers the next reconcile.
+            return Ok(Action::await_change());
+        }
+    };
+
+    let namespace_result = apply_namespace(&plan, ctx).await;
+    let passwords = match &namespace_result {
+        Ok(passwords) => passwords.clone(),
+        Err(error) => {
+            let observation = observe(&tenant, &plan, Err(error.to_string()), vec![]);
+            write_status(
+                ctx,
+                &tenant,
+                provisioned_status(tenant.status.as_ref(), &observation, &now),
+            )
+            .await?;
+            return Err(Error::NotReady(format!(
+                "namespace {}: {error}",
+                plan.namespace()
+            )));
+        }
+    };
+
+    let p = &ctx.provisioners;
+    let (postgres, rabbitmq, kafka, dynamodb, redis) = tokio::join!(
+        p.postgres.ensure(&plan, &passwords.postgres),
+        p.rabbitmq.ensure(&plan, &passwords.rabbitmq),
+        p.kafka.ensure(&plan),
+        p.dynamodb.ensure(&plan),
+        p.redis.ensure(&plan, &passwords.redis),
+    );
+    let systems = vec![
+        (System::Postgres, postgres),
+        (System::RabbitMq, rabbitmq),
+        (System::Kafka, kafka),
+        (System::DynamoDb, dynamodb),
+        (System::Redis, redis),
+    ];
+    let all_ready = systems
+        .iter()
+        .all(|(_, r)| r.as_ref().is_ok_and(|o| o.ready));
+    let failed: Vec<String> = systems
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    let observation = observe(&tenant, &plan, Ok(()), systems);
+    let status = provisioned_status(tenant.status.as_ref(), &observation, &now);
+    write_status(ctx, &tenant, status).await?;
+
+    if !failed.is_empty() {
+        // An error, so that the controller backs off while a system stays down.
+        return Err(Error::NotReady(failed.join("; ")));
+    }
+    Ok(if all_ready {
+        Action::requeue(ctx.config.resync())
+    } else {
+        Action::requeue(NOT_READY_REQUEUE)
+    })
+}
+
+fn observe(
+    tenant: &Tenant,
+    plan: &TenantPlan,
+    namespace_result: Result<(), String>,
+    systems: Vec<(
+        System,
+        crate::provision::ProvisionResult<crate::provision::Outcome>,
+    )>,
+) -> Observation {
+    Observation {
+        generation: tenant.metadata.generation,
+        suspended: tenant.spec.suspended,
+        namespace: plan.namespace(),
+        secret: SECRET_NAME.into(),
+        entitlements: plan.entitlements.clone(),
+        namespace_result,
+        systems,
+    }
+}
+
+/// Applies the namespace and everything in it, and returns the tenant's passwords (those in its
+/// Secret, with any missing ones generated and saved).
+async fn apply_namespace(plan: &TenantPlan, ctx: &Context) -> Result<Passwords> {
+    let objects = build(plan);
+    let client = &ctx.client;
+    let namespace = plan.namespace();
+    apply_if_changed(&Api::<Namespace>::all(client.clone()), &objects.namespace).await?;
+    apply_if_changed(
+        &Api::<ResourceQuota>::namespaced(client.clone(), &namespace),
+        &objects.quota,
+    )
+    .await?;
+    apply_if_changed(
+        &Api::<LimitRange>::namespaced(client.clone(), &namespace),
+        &objects.limit_range,
+    )
+    .await?;
+    apply_if_changed(
+        &Api::<NetworkPolicy>::namespaced(client.clone(), &namespace),
+        &objects.network_policy,
+    )
+    .await?;
+    apply_if_changed(
+        &Api::<Role>::namespaced(client.clone(), &namespace),
+        &objects.role,
+    )
+    .await?;
+    apply_if_changed(
+        &Api::<RoleBinding>::namespaced(client.clone(), &namespace),
+        &objects.role_binding,
+    )
+    .await?;
+
+    let secrets = Api::<Secret>::namespaced(client.clone(), &namespace);
+    let existing = secrets.get_opt(SECRET_NAME).await?;
+    let passwords = Passwords::from_secret(existing.as_ref(), &mut rand::rng());
+    apply_if_changed(&secrets, &build_secret(plan, &passwords, &ctx.endpoints)).await?;
+    Ok(passwords)
+}
