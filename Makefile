@@ -10,16 +10,25 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
 export CARGO_TERM_COLOR ?= never
 KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
 
-.PHONY: up down test toolchain deps crds fmt clippy nextest status
+.PHONY: up down test toolchain deps crds operator examples fmt clippy nextest status
 
-up: toolchain deps crds
+up: toolchain deps crds operator examples
 	@scripts/summary
 
 down:
+	scripts/operator down
 	scripts/deps down
 
 status:
-	scripts/deps status
+	scripts/deps status; scripts/operator status
+
+operator: crds
+	scripts/operator up
+
+# The example tenants, provisioned by the operator; `make up` returns once they are Ready.
+examples: operator
+	$(KUBECTL) apply -f examples/tenants/ >/dev/null
+	$(KUBECTL) wait --for=condition=Ready --timeout=120s -f examples/tenants/ >/dev/null
 
 test: toolchain deps fmt nextest clippy
 

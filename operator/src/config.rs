@@ -91,6 +91,29 @@ pub struct Config {
     #[arg(long, env = "SAASCRIPT_MAX_BACKOFF_SECONDS", default_value_t = 30)]
     pub max_backoff_seconds: u64,
 
+    /// Elect a leader among replicas on a Lease; only the leader reconciles.
+    #[arg(long, env = "SAASCRIPT_LEADER_ELECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub leader_election: bool,
+    /// The Lease's name.
+    #[arg(
+        long,
+        env = "SAASCRIPT_LEASE_NAME",
+        default_value = "saascript-operator"
+    )]
+    pub lease_name: String,
+    /// The Lease's namespace (in a cluster, the operator's own).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub lease_namespace: String,
+    /// This replica's identity in the Lease (in a cluster, the pod name).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+    /// Seconds a Lease holds without renewal.
+    #[arg(long, env = "SAASCRIPT_LEASE_SECONDS", default_value_t = 15)]
+    pub lease_seconds: u64,
+    /// Seconds between renewals (at most half the lease).
+    #[arg(long, env = "SAASCRIPT_LEASE_RENEW_SECONDS", default_value_t = 5)]
+    pub lease_renew_seconds: u64,
+
     /// Where /metrics, /healthz and /readyz are served.
     #[arg(long, env = "SAASCRIPT_METRICS_ADDR", default_value = "127.0.0.1:9090")]
     pub metrics_addr: SocketAddr,
@@ -108,13 +131,28 @@ impl Config {
         }
     }
 
+    /// The leader-election settings; the identity defaults to the host name and process id.
+    pub fn lease(&self) -> crate::leader::LeaseSettings {
+        let identity = self.identity.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+            format!("{}-{}", host.trim(), std::process::id())
+        });
+        crate::leader::LeaseSettings {
+            name: self.lease_name.clone(),
+            namespace: self.lease_namespace.clone(),
+            identity,
+            duration: Duration::from_secs(self.lease_seconds),
+            renew_every: Duration::from_secs(self.lease_renew_seconds),
+        }
+    }
+
     pub fn resync(&self) -> Duration {
         Duration::from_secs(self.resync_seconds.max(1))
     }
 
-    /// The configuration with every default, as `make up` and the tests use it.
-    pub fn defaults() -> Config {
-        Config::parse_from(["saascript-operator"])
+    /// The configuration from the environment and the defaults alone (no flags).
+    pub fn from_env() -> Result<Config, clap::Error> {
+        Config::try_parse_from(["saascript-operator"])
     }
 }
 

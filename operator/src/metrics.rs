@@ -29,6 +29,7 @@ pub struct Metrics {
     failures: Family<ErrorLabels, Counter>,
     duration: Histogram,
     phases: Family<PhaseLabels, Gauge>,
+    kube_writes: Counter,
 }
 
 impl Default for Metrics {
@@ -44,6 +45,7 @@ impl Metrics {
         let failures = Family::<ErrorLabels, Counter>::default();
         let duration = Histogram::new(exponential_buckets(0.005, 2.0, 14));
         let phases = Family::<PhaseLabels, Gauge>::default();
+        let kube_writes = Counter::default();
         registry.register(
             "reconciles",
             "Tenant reconciles started",
@@ -60,12 +62,18 @@ impl Metrics {
             duration.clone(),
         );
         registry.register("tenants", "Tenants by phase", phases.clone());
+        registry.register(
+            "kube_write_requests",
+            "Requests other than GET sent to the Kubernetes API (steady state: none)",
+            kube_writes.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
             failures,
             duration,
             phases,
+            kube_writes,
         }
     }
 
@@ -76,6 +84,11 @@ impl Metrics {
             metrics: self,
             started: Instant::now(),
         }
+    }
+
+    /// Counts one request to the Kubernetes API that is not a GET.
+    pub fn kube_write(&self) {
+        self.kube_writes.inc();
     }
 
     pub fn reconcile_failed(&self, error: &Error) {

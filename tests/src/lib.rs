@@ -7,8 +7,11 @@
 
 pub mod crds;
 pub mod endpoints;
+pub mod operator;
+pub mod tcp_proxy;
 pub mod test_env;
 pub mod unique;
+pub mod wait;
 
 pub use endpoints::{Dependency, Endpoints};
 pub use test_env::TestEnv;

@@ -40,8 +40,8 @@ impl TestEnv {
         self.endpoints.require(Dependency::Kubernetes)
     }
 
-    /// A client of the local Kubernetes API server, checked with a version request.
-    pub async fn kube(&self) -> kube::Client {
+    /// The client configuration of the local Kubernetes API server.
+    pub async fn kube_config(&self) -> kube::Config {
         let path = self.kubeconfig_path();
         let fail =
             |cause: String| -> ! { panic!("{}", Dependency::Kubernetes.unreachable(path, cause)) };
@@ -54,7 +54,25 @@ impl TestEnv {
         .await
         .unwrap_or_else(|e| fail(format!("bad kubeconfig: {e}")));
         config.connect_timeout = Some(CONNECT_TIMEOUT);
-        let client = kube::Client::try_from(config).unwrap_or_else(|e| fail(e.to_string()));
+        config
+    }
+
+    /// A client of the local Kubernetes API server, checked with a version request.
+    pub async fn kube(&self) -> kube::Client {
+        let client = kube::Client::try_from(self.kube_config().await).unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                Dependency::Kubernetes.unreachable(self.kubeconfig_path(), e)
+            )
+        });
+        self.checked(client).await
+    }
+
+    /// Fails the test, with the start command, when the API server does not answer `client`.
+    pub async fn checked(&self, client: kube::Client) -> kube::Client {
+        let path = self.kubeconfig_path();
+        let fail =
+            |cause: String| -> ! { panic!("{}", Dependency::Kubernetes.unreachable(path, cause)) };
         match tokio::time::timeout(CONNECT_TIMEOUT, client.apiserver_version()).await {
             Ok(Ok(_)) => client,
             Ok(Err(e)) => fail(e.to_string()),

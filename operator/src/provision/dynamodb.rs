@@ -104,7 +104,12 @@ impl DynamoDbProvisioner {
         }
     }
 
+    /// The tenant's own table, if it exists. A pooled tenant owns none: the shared table is the
+    /// platform's, and its items in it are keyed by tenant.
     pub async fn observe(&self, plan: &TenantPlan) -> ProvisionResult<Presence> {
+        if plan.isolation == Isolation::Pooled {
+            return Ok(Presence { present: vec![] });
+        }
         let table = plan.dynamodb_table();
         let present = match self.table_status(&table).await? {
             Some(status) if status != TableStatus::Deleting => vec![format!("table {table}")],

@@ -119,8 +119,12 @@ impl KafkaProvisioner {
         Ok(())
     }
 
-    /// The tenant's topics that exist.
+    /// The tenant's own topics that exist. A pooled tenant owns none: the shared topics are the
+    /// platform's, and its messages in them are keyed by tenant.
     pub async fn observe(&self, plan: &TenantPlan) -> ProvisionResult<Presence> {
+        if plan.isolation == Isolation::Pooled {
+            return Ok(Presence { present: vec![] });
+        }
         let present = self.existing_topics(&plan.kafka_topics()).await?;
         Ok(Presence {
             present: present.into_iter().map(|t| format!("topic {t}")).collect(),

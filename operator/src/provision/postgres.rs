@@ -273,6 +273,24 @@ impl PostgresProvisioner {
                     .map_err(classify)?;
                 let shared = pool(self.admin_options.clone().database(&self.shared_database));
                 tolerate_exists(shared.execute(REGISTRY_DDL).await)?;
+                // Each pooled tenant reads its own registry row, and only that one: the row that
+                // row-level security on the shared tables will key on.
+                tolerate_exists(
+                    shared
+                        .execute(sql(format!(
+                            "GRANT SELECT ON tenant_registry TO {group}; \
+                             ALTER TABLE tenant_registry ENABLE ROW LEVEL SECURITY; \
+                             DO $$ BEGIN \
+                               IF NOT EXISTS (SELECT 1 FROM pg_policies \
+                                 WHERE tablename = 'tenant_registry' AND policyname = 'tenant_reads_own_row') THEN \
+                                 CREATE POLICY tenant_reads_own_row ON tenant_registry FOR SELECT \
+                                   TO {group} USING (role_name = current_user); \
+                               END IF; \
+                             END $$",
+                            group = ident(POOLED_GROUP)
+                        )))
+                        .await,
+                )?;
                 Ok(shared)
             })
             .await

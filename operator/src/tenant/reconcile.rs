@@ -102,6 +102,19 @@ pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
     })
 }
 
+/// The provisioning calls of one reconcile, issued one after the other without the controller,
+/// its watch, queue or status: the baseline that the onboarding benchmark compares against.
+pub async fn provision_directly(ctx: &Context, plan: &TenantPlan) -> Result<()> {
+    let passwords = apply_namespace(plan, ctx).await?;
+    let p = &ctx.provisioners;
+    p.postgres.ensure(plan, &passwords.postgres).await?;
+    p.rabbitmq.ensure(plan, &passwords.rabbitmq).await?;
+    p.kafka.ensure(plan).await?;
+    p.dynamodb.ensure(plan).await?;
+    p.redis.ensure(plan, &passwords.redis).await?;
+    Ok(())
+}
+
 fn observe(
     tenant: &Tenant,
     plan: &TenantPlan,

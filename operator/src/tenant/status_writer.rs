@@ -56,7 +56,18 @@ pub async fn record(ctx: &Context, tenant: &Tenant, type_: EventType, reason: &s
         action: "Reconcile".into(),
         secondary: None,
     };
-    if let Err(e) = ctx.recorder.publish(&event, &tenant.object_ref(&())).await {
+    let mut reference = tenant.object_ref(&());
+    let mut result = ctx.recorder.publish(&event, &reference).await;
+    // API servers before 1.22 refuse an events.k8s.io/v1 Event about a cluster-scoped object
+    // unless the reference names the Event's own namespace ("default").
+    if let Err(kube::Error::Api(status)) = &result
+        && status.code == 422
+        && status.message.contains("does not match event.namespace")
+    {
+        reference.namespace = Some("default".into());
+        result = ctx.recorder.publish(&event, &reference).await;
+    }
+    if let Err(e) = result {
         tracing::warn!(tenant = %tenant.name_any(), error = %e, "could not record an event");
     }
 }

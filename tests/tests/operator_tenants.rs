@@ -1,0 +1,503 @@
+//! The Tenant controller against the local API server and the real backing services: a pooled
+//! and a siloed tenant provisioned and checked end to end, credentials that open only their own
+//! doors, a steady state without writes, invalid specs, and suspension.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Secret};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::RoleBinding;
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use saascript_crds::{Tenant, TenantPhase, find_condition};
+use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
+use saascript_tests::{TestEnv, unique_name, wait};
+use serde_json::json;
+
+const PROVISIONING: Duration = Duration::from_secs(60);
+
+fn tenant(name: &str, run: &str, isolation: &str, plan: &str) -> Tenant {
+    serde_json::from_value(json!({
+        "apiVersion": "saascript.io/v1alpha1",
+        "kind": "Tenant",
+        "metadata": { "name": name, "labels": { TEST_RUN_LABEL: run } },
+        "spec": {
+            "displayName": format!("Tenant {name}"),
+            "owners": [format!("owner@{name}.example")],
+            "plan": plan,
+            "isolation": isolation,
+            "deletionPolicy": "Delete",
+        },
+    }))
+    .unwrap()
+}
+
+async fn wait_ready(api: &Api<Tenant>, name: &str) -> Tenant {
+    wait::until(
+        PROVISIONING,
+        &format!("tenant {name} to be Ready"),
+        || async {
+            let t = api.get(name).await.ok()?;
+            let ready = t
+                .status
+                .as_ref()
+                .and_then(|s| find_condition(&s.conditions, "Ready"))?;
+            ready.is_true().then_some(t)
+        },
+    )
+    .await
+}
+
+fn value(secret: &Secret, key: &str) -> String {
+    let bytes = &secret
+        .data
+        .as_ref()
+        .unwrap()
+        .get(key)
+        .unwrap_or_else(|| panic!("{key} missing"))
+        .0;
+    String::from_utf8(bytes.clone()).unwrap()
+}
+
+async fn delete_and_wait(api: &Api<Tenant>, name: &str) {
+    let _ = api.delete(name, &DeleteParams::default()).await;
+    wait::until(
+        PROVISIONING,
+        &format!("tenant {name} to be deleted"),
+        || async { matches!(api.get_opt(name).await, Ok(None)).then_some(()) },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
+    let env = TestEnv::new();
+    let run = new_run_id();
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let client = env.kube().await;
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    let pooled = unique_name("pool");
+    let siloed = unique_name("silo");
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant(&pooled, &run, "pooled", "pro"),
+        )
+        .await
+        .unwrap();
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant(&siloed, &run, "siloed", "enterprise"),
+        )
+        .await
+        .unwrap();
+    let pooled_tenant = wait_ready(&tenants, &pooled).await;
+    let siloed_tenant = wait_ready(&tenants, &siloed).await;
+
+    // Status: phase, generation, namespace, secret, entitlements.
+    for (t, plan) in [(&pooled_tenant, "pro"), (&siloed_tenant, "enterprise")] {
+        let status = t.status.as_ref().unwrap();
+        assert_eq!(status.phase, Some(TenantPhase::Ready));
+        assert_eq!(status.observed_generation, t.metadata.generation);
+        assert_eq!(
+            status.credentials_secret.as_deref(),
+            Some("saascript-tenant-credentials")
+        );
+        assert_eq!(status.entitlements.as_ref().unwrap().plan, plan);
+        for condition in [
+            "NamespaceReady",
+            "DatabaseReady",
+            "QueueReady",
+            "TopicsReady",
+            "TableReady",
+            "CacheReady",
+        ] {
+            let c = find_condition(&status.conditions, condition)
+                .unwrap_or_else(|| panic!("{condition} missing"));
+            assert!(c.is_true(), "{condition}: {c:?}");
+        }
+    }
+
+    // The namespace and what is in it.
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    for name in [&pooled, &siloed] {
+        let ns = format!("tenant-{name}");
+        let namespace = namespaces.get(&ns).await.unwrap();
+        let labels = namespace.metadata.labels.unwrap();
+        assert_eq!(labels["app.kubernetes.io/managed-by"], "saascript-operator");
+        assert_eq!(labels["saascript.io/tenant"], name.as_str());
+        let quota = Api::<ResourceQuota>::namespaced(client.clone(), &ns)
+            .get("tenant-quota")
+            .await
+            .unwrap();
+        assert!(quota.spec.unwrap().hard.unwrap().contains_key("pods"));
+        let policy = Api::<NetworkPolicy>::namespaced(client.clone(), &ns)
+            .get("tenant-isolation")
+            .await
+            .unwrap();
+        assert_eq!(policy.spec.unwrap().policy_types.unwrap(), ["Ingress"]);
+        let binding = Api::<RoleBinding>::namespaced(client.clone(), &ns)
+            .get("tenant-admin")
+            .await
+            .unwrap();
+        assert_eq!(
+            binding.subjects.unwrap()[0].name,
+            format!("owner@{name}.example")
+        );
+    }
+    let pooled_secret = Api::<Secret>::namespaced(client.clone(), &format!("tenant-{pooled}"))
+        .get("saascript-tenant-credentials")
+        .await
+        .unwrap();
+    let siloed_secret = Api::<Secret>::namespaced(client.clone(), &format!("tenant-{siloed}"))
+        .get("saascript-tenant-credentials")
+        .await
+        .unwrap();
+
+    // PostgreSQL: each tenant's credentials open its own database and not the other's.
+    let siloed_url = value(&siloed_secret, "DATABASE_URL");
+    let pooled_url = value(&pooled_secret, "DATABASE_URL");
+    let own = env.postgres_at(&siloed_url).await;
+    sqlx::query("CREATE TABLE notes (body text)")
+        .execute(&own)
+        .await
+        .unwrap();
+    let who: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&own)
+        .await
+        .unwrap();
+    assert_eq!(who, value(&siloed_secret, "PGUSER"));
+    let pooled_pool = env.postgres_at(&pooled_url).await;
+    let registered: String =
+        sqlx::query_scalar("SELECT tenant FROM tenant_registry WHERE role_name = current_user")
+            .fetch_one(&pooled_pool)
+            .await
+            .unwrap();
+    assert_eq!(registered, pooled);
+    let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_registry")
+        .fetch_one(&pooled_pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        visible, 1,
+        "a pooled tenant sees its own registry row and no other"
+    );
+    let siloed_into_pooled = pooled_url.replace(
+        &format!(
+            "{}:{}",
+            value(&pooled_secret, "PGUSER"),
+            value(&pooled_secret, "PGPASSWORD")
+        ),
+        &format!(
+            "{}:{}",
+            value(&siloed_secret, "PGUSER"),
+            value(&siloed_secret, "PGPASSWORD")
+        ),
+    );
+    let refused = sqlx::PgPool::connect(&siloed_into_pooled)
+        .await
+        .expect_err("the siloed tenant is refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("permission denied for database"),
+        "{refused}"
+    );
+    let pooled_into_siloed = siloed_url.replace(
+        &format!(
+            "{}:{}",
+            value(&siloed_secret, "PGUSER"),
+            value(&siloed_secret, "PGPASSWORD")
+        ),
+        &format!(
+            "{}:{}",
+            value(&pooled_secret, "PGUSER"),
+            value(&pooled_secret, "PGPASSWORD")
+        ),
+    );
+    let refused = sqlx::PgPool::connect(&pooled_into_siloed)
+        .await
+        .expect_err("the pooled tenant is refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("permission denied for database"),
+        "{refused}"
+    );
+
+    // RabbitMQ: the siloed user publishes in its vhost and is refused in another.
+    let connection = Connection::connect(
+        &value(&siloed_secret, "AMQP_URL"),
+        ConnectionProperties::default(),
+    )
+    .await
+    .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let confirm = channel
+        .basic_publish(
+            "amq.topic".into(),
+            "tenant.x.hello".into(),
+            BasicPublishOptions::default(),
+            b"hi",
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(confirm.is_ack());
+    let other_vhost =
+        value(&siloed_secret, "AMQP_URL").replace(&format!("/tenant-{siloed}"), "/saascript");
+    let refused = Connection::connect(&other_vhost, ConnectionProperties::default()).await;
+    assert!(
+        refused.is_err(),
+        "the siloed user must not open the shared vhost"
+    );
+    // The pooled user may publish its own routing keys only.
+    let pooled_mq = Connection::connect(
+        &value(&pooled_secret, "AMQP_URL"),
+        ConnectionProperties::default(),
+    )
+    .await
+    .unwrap();
+    let channel = pooled_mq.create_channel().await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let exchange = value(&pooled_secret, "RABBITMQ_EXCHANGE");
+    let own_key = format!("tenant.{pooled}.email");
+    let confirm = channel
+        .basic_publish(
+            exchange.as_str().into(),
+            own_key.as_str().into(),
+            BasicPublishOptions::default(),
+            b"hi",
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(confirm.is_ack());
+    let foreign_key = format!("tenant.{siloed}.email");
+    let foreign = async {
+        channel
+            .basic_publish(
+                exchange.as_str().into(),
+                foreign_key.as_str().into(),
+                BasicPublishOptions::default(),
+                b"hi",
+                BasicProperties::default(),
+            )
+            .await?
+            .await
+    }
+    .await;
+    assert!(
+        foreign.is_err(),
+        "publishing with another tenant's routing key must be refused"
+    );
+
+    // Kafka and DynamoDB: the topics and the tables exist.
+    let p = &operator.context.provisioners;
+    let settings = saascript_operator::tenant::validate::Settings {
+        catalog: &operator.context.catalog,
+        topic_suffixes: &operator.context.config.tenant_topics,
+        shared: &operator.context.shared,
+    };
+    let siloed_plan =
+        saascript_operator::tenant::validate::validate(&siloed_tenant, &settings).unwrap();
+    let topics = p.kafka.observe(&siloed_plan).await.unwrap();
+    assert_eq!(topics.present, [format!("topic tenant.{siloed}.events")]);
+    let table = p.dynamodb.observe(&siloed_plan).await.unwrap();
+    assert_eq!(
+        table.present,
+        [format!("table saascript-profiles-{siloed}")]
+    );
+    assert_eq!(
+        value(&siloed_secret, "DYNAMODB_TABLE"),
+        format!("saascript-profiles-{siloed}")
+    );
+
+    // Redis: the user touches its own keys and nothing else.
+    let redis_client = redis::Client::open(value(&pooled_secret, "REDIS_URL")).unwrap();
+    let mut redis = redis_client
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(format!("t:{pooled}:k"))
+        .arg("v")
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let refused: Result<(), _> = redis::cmd("SET")
+        .arg(format!("t:{siloed}:k"))
+        .arg("v")
+        .query_async(&mut redis)
+        .await;
+    let refused = refused.expect_err("another tenant's key is refused");
+    assert!(
+        refused.to_string().to_uppercase().contains("NOPERM"),
+        "{refused}"
+    );
+
+    drop(own);
+    drop(pooled_pool);
+    delete_and_wait(&tenants, &pooled).await;
+    delete_and_wait(&tenants, &siloed).await;
+    operator.stop().await;
+}
+
+#[tokio::test]
+async fn a_steady_state_reconcile_sends_no_write_request() {
+    let env = TestEnv::new();
+    let run = new_run_id();
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let tenants: Api<Tenant> = Api::all(env.kube().await);
+    let name = unique_name("calm");
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant(&name, &run, "pooled", "free"),
+        )
+        .await
+        .unwrap();
+    wait_ready(&tenants, &name).await;
+    // Let the reconcile triggered by the last status write finish.
+    // Let the reconciles that the last status write triggered finish: settled once neither the
+    // reconcile count nor the write count moves for a second.
+    let last = std::cell::Cell::new((operator.reconciles(), operator.write_count()));
+    let (operator_ref, last_ref) = (&operator, &last);
+    wait::until(Duration::from_secs(30), "the operator to settle", || {
+        let (operator, last) = (operator_ref, last_ref);
+        let previous = last.get();
+        async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = (operator.reconciles(), operator.write_count());
+            last.set(now);
+            (now == previous).then_some(())
+        }
+    })
+    .await;
+    let writes_before = operator.write_count();
+    let reconciles_before = operator.reconciles();
+
+    // A change that the operator does not own triggers a reconcile with nothing to do.
+    tenants
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "metadata": { "annotations": { "touched": "yes" } } })),
+        )
+        .await
+        .unwrap();
+    wait::until(
+        Duration::from_secs(10),
+        "a reconcile after the annotation",
+        || async { (operator.reconciles() > reconciles_before).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        operator.write_count(),
+        writes_before,
+        "a reconcile with nothing to change must send no write request"
+    );
+    delete_and_wait(&tenants, &name).await;
+    operator.stop().await;
+}
+
+#[tokio::test]
+async fn a_plan_that_is_not_in_the_catalog_fails_with_a_reason() {
+    let env = TestEnv::new();
+    let run = new_run_id();
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let tenants: Api<Tenant> = Api::all(env.kube().await);
+    let name = unique_name("gold");
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant(&name, &run, "pooled", "gold"),
+        )
+        .await
+        .unwrap();
+    let failed = wait::until(PROVISIONING, "the tenant to fail", || async {
+        let t = tenants.get(&name).await.ok()?;
+        (t.status.as_ref()?.phase == Some(TenantPhase::Failed)).then_some(t)
+    })
+    .await;
+    let ready = find_condition(&failed.status.as_ref().unwrap().conditions, "Ready").unwrap();
+    assert_eq!(ready.reason, "UnknownPlan");
+    assert!(
+        ready.message.contains("enterprise, free, pro"),
+        "{}",
+        ready.message
+    );
+    let namespaces: Api<Namespace> = Api::all(env.kube().await);
+    assert!(
+        namespaces
+            .get_opt(&format!("tenant-{name}"))
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing is provisioned"
+    );
+    delete_and_wait(&tenants, &name).await;
+    operator.stop().await;
+}
+
+#[tokio::test]
+async fn suspension_sets_the_phase_and_a_condition() {
+    let env = TestEnv::new();
+    let run = new_run_id();
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let tenants: Api<Tenant> = Api::all(env.kube().await);
+    let name = unique_name("susp");
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant(&name, &run, "pooled", "free"),
+        )
+        .await
+        .unwrap();
+    wait_ready(&tenants, &name).await;
+    tenants
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "suspended": true } })),
+        )
+        .await
+        .unwrap();
+    let suspended = wait::until(PROVISIONING, "the tenant to be Suspended", || async {
+        let t = tenants.get(&name).await.ok()?;
+        (t.status.as_ref()?.phase == Some(TenantPhase::Suspended)).then_some(t)
+    })
+    .await;
+    let condition =
+        find_condition(&suspended.status.as_ref().unwrap().conditions, "Suspended").unwrap();
+    assert!(condition.is_true());
+    assert_eq!(condition.reason, "SuspendedBySpec");
+    // Events record what happened.
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::all(env.kube().await);
+    let list = events.list(&Default::default()).await.unwrap();
+    let about_it = list
+        .items
+        .iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name.as_str()));
+    assert!(
+        about_it
+            .clone()
+            .any(|e| e.reason.as_deref() == Some("SuspendedBySpec")),
+        "an Event records the suspension"
+    );
+    delete_and_wait(&tenants, &name).await;
+    operator.stop().await;
+}
