@@ -11,6 +11,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use kube::runtime::reflector::Store;
+use saascript_crds::Tenant;
+
 use crate::Error;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -30,6 +33,8 @@ pub struct Metrics {
     duration: Histogram,
     phases: Family<PhaseLabels, Gauge>,
     kube_writes: Counter,
+    /// The controller's cache of Tenants; the phase gauge is counted from it at scrape time.
+    tenants: Mutex<Option<Store<Tenant>>>,
 }
 
 impl Default for Metrics {
@@ -74,6 +79,7 @@ impl Metrics {
             duration,
             phases,
             kube_writes,
+            tenants: Mutex::new(None),
         }
     }
 
@@ -111,8 +117,25 @@ impl Metrics {
         }
     }
 
+    /// Counts tenants by phase from this store whenever the metrics are scraped.
+    pub fn count_phases_from(&self, store: Store<Tenant>) {
+        if let Ok(mut tenants) = self.tenants.lock() {
+            *tenants = Some(store);
+        }
+    }
+
     /// The Prometheus text exposition.
     pub fn encode(&self) -> String {
+        let store = self.tenants.lock().ok().and_then(|t| t.clone());
+        if let Some(store) = store {
+            let mut counts = std::collections::BTreeMap::<String, i64>::new();
+            for tenant in store.state() {
+                let phase = tenant.status.as_ref().and_then(|s| s.phase);
+                let phase = phase.map_or_else(|| "Pending".to_string(), |p| format!("{p:?}"));
+                *counts.entry(phase).or_default() += 1;
+            }
+            self.set_phases(counts.iter().map(|(k, v)| (k.as_str(), *v)));
+        }
         let mut out = String::new();
         if let Ok(registry) = self.registry.lock() {
             let _ = prometheus_client::encoding::text::encode(&mut out, &registry);

@@ -9,6 +9,7 @@ pub mod crds;
 pub mod endpoints;
 pub mod operator;
 pub mod tcp_proxy;
+pub mod tenants;
 pub mod test_env;
 pub mod unique;
 pub mod wait;

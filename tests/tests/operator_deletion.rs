@@ -1,54 +1,16 @@
 //! Deleting tenants: both policies leave exactly what they promise, preventDeletion holds a
 //! tenant, and an operator restarted at any point finishes the job.
 
-use std::time::Duration;
-
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use saascript_crds::{DeletionPolicy, Tenant, TenantPhase, find_condition};
 use saascript_operator::Context;
 use saascript_operator::provision::TenantPlan;
 use saascript_operator::tenant::validate::{Settings, validate};
-use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
+use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
+use saascript_tests::tenants::{PROVISIONING as LIMIT, tenant_manifest, wait_gone, wait_ready};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn tenant(name: &str, run: &str, isolation: &str, policy: &str) -> Tenant {
-    serde_json::from_value(json!({
-        "apiVersion": "saascript.io/v1alpha1",
-        "kind": "Tenant",
-        "metadata": { "name": name, "labels": { TEST_RUN_LABEL: run } },
-        "spec": {
-            "displayName": name,
-            "owners": [format!("owner@{name}.example")],
-            "plan": "pro",
-            "isolation": isolation,
-            "deletionPolicy": policy,
-        },
-    }))
-    .unwrap()
-}
-
-async fn wait_ready(api: &Api<Tenant>, name: &str) -> Tenant {
-    wait::until(LIMIT, &format!("tenant {name} to be Ready"), || async {
-        let t = api.get(name).await.ok()?;
-        let ready = t
-            .status
-            .as_ref()
-            .and_then(|s| find_condition(&s.conditions, "Ready"))?;
-        ready.is_true().then_some(t)
-    })
-    .await
-}
-
-async fn wait_gone(api: &Api<Tenant>, name: &str) {
-    wait::until(LIMIT, &format!("tenant {name} to be gone"), || async {
-        matches!(api.get_opt(name).await, Ok(None)).then_some(())
-    })
-    .await;
-}
 
 fn plan_of(ctx: &Context, tenant: &Tenant) -> TenantPlan {
     let settings = Settings {
@@ -83,7 +45,7 @@ async fn delete_removes_every_backing_resource_and_the_namespace() {
         tenants
             .create(
                 &PostParams::default(),
-                &tenant(&name, &run, isolation, "Delete"),
+                &tenant_manifest(&name, &run, isolation, "pro", "Delete"),
             )
             .await
             .unwrap();
@@ -128,7 +90,7 @@ async fn retain_keeps_the_data_and_removes_the_credentials() {
     tenants
         .create(
             &PostParams::default(),
-            &tenant(&name, &run, "siloed", "Retain"),
+            &tenant_manifest(&name, &run, "siloed", "pro", "Retain"),
         )
         .await
         .unwrap();
@@ -230,7 +192,7 @@ async fn prevent_deletion_holds_the_tenant_until_it_is_lifted() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("held");
-    let mut manifest = tenant(&name, &run, "pooled", "Delete");
+    let mut manifest = tenant_manifest(&name, &run, "pooled", "pro", "Delete");
     manifest.spec.prevent_deletion = true;
     tenants
         .create(&PostParams::default(), &manifest)
@@ -284,7 +246,7 @@ async fn an_operator_killed_mid_way_is_finished_by_the_next_one() {
     tenants
         .create(
             &PostParams::default(),
-            &tenant(&name, &run, "siloed", "Delete"),
+            &tenant_manifest(&name, &run, "siloed", "pro", "Delete"),
         )
         .await
         .unwrap();

@@ -1,34 +1,11 @@
 //! Two replicas of the operator: only the lease holder reconciles, and when it dies the other
 //! takes over once the lease expires.
 
-use std::time::Duration;
-
 use kube::api::{Api, DeleteParams, PostParams};
-use saascript_crds::{Tenant, find_condition};
-use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
-use saascript_tests::{TestEnv, unique_name, wait};
-use serde_json::json;
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn tenant(name: &str, run: &str) -> Tenant {
-    serde_json::from_value(json!({
-        "apiVersion": "saascript.io/v1alpha1", "kind": "Tenant",
-        "metadata": { "name": name, "labels": { TEST_RUN_LABEL: run } },
-        "spec": { "displayName": name, "owners": ["ops@example.com"], "deletionPolicy": "Delete" },
-    }))
-    .unwrap()
-}
-
-async fn wait_ready(api: &Api<Tenant>, name: &str) {
-    wait::until(LIMIT, &format!("tenant {name} to be Ready"), || async {
-        let t = api.get(name).await.ok()?;
-        find_condition(&t.status?.conditions, "Ready")?
-            .is_true()
-            .then_some(())
-    })
-    .await;
-}
+use saascript_crds::Tenant;
+use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
+use saascript_tests::tenants::{tenant_manifest, wait_gone, wait_ready};
+use saascript_tests::{TestEnv, unique_name};
 
 #[tokio::test]
 async fn only_the_leader_reconciles_and_the_other_takes_over() {
@@ -50,7 +27,10 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let first = unique_name("lead");
     tenants
-        .create(&PostParams::default(), &tenant(&first, &run))
+        .create(
+            &PostParams::default(),
+            &tenant_manifest(&first, &run, "pooled", "free", "Delete"),
+        )
         .await
         .unwrap();
     wait_ready(&tenants, &first).await;
@@ -66,7 +46,10 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
     leader.kill();
     let second = unique_name("lead");
     tenants
-        .create(&PostParams::default(), &tenant(&second, &run))
+        .create(
+            &PostParams::default(),
+            &tenant_manifest(&second, &run, "pooled", "free", "Delete"),
+        )
         .await
         .unwrap();
     wait_ready(&tenants, &second).await;
@@ -79,10 +62,7 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
             .unwrap();
     }
     for name in [&first, &second] {
-        wait::until(LIMIT, "the tenant to be gone", || async {
-            matches!(tenants.get_opt(name).await, Ok(None)).then_some(())
-        })
-        .await;
+        wait_gone(&tenants, name).await;
     }
     follower.stop().await;
 }

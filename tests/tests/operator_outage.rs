@@ -5,10 +5,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use saascript_crds::{Tenant, TenantPhase, find_condition};
-use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
+use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
 use saascript_tests::tcp_proxy::TcpProxy;
+use saascript_tests::tenants::{delete_and_wait, tenant_manifest};
 use saascript_tests::{Dependency, TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -52,12 +53,7 @@ async fn a_redis_outage_shows_in_the_condition_and_heals() {
     let operator = RunningOperator::start(&env, config).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("flaky");
-    let manifest: Tenant = serde_json::from_value(json!({
-        "apiVersion": "saascript.io/v1alpha1", "kind": "Tenant",
-        "metadata": { "name": name, "labels": { TEST_RUN_LABEL: run } },
-        "spec": { "displayName": "Flaky", "owners": ["ops@flaky.example"], "deletionPolicy": "Delete" },
-    }))
-    .unwrap();
+    let manifest = tenant_manifest(&name, &run, "pooled", "free", "Delete");
     tenants
         .create(&PostParams::default(), &manifest)
         .await
@@ -108,13 +104,6 @@ async fn a_redis_outage_shows_in_the_condition_and_heals() {
     assert_eq!(reason, "Provisioned");
     assert_eq!(phase, Some(TenantPhase::Ready));
 
-    tenants
-        .delete(&name, &DeleteParams::default())
-        .await
-        .unwrap();
-    wait::until(LIMIT, "the tenant to be gone", || async {
-        matches!(tenants.get_opt(&name).await, Ok(None)).then_some(())
-    })
-    .await;
+    delete_and_wait(&tenants, &name).await;
     operator.stop().await;
 }

@@ -7,46 +7,19 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Secret};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use saascript_crds::{Tenant, TenantPhase, find_condition};
-use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
+use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
+use saascript_tests::tenants::{delete_and_wait, tenant_manifest, wait_phase, wait_ready};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
-const PROVISIONING: Duration = Duration::from_secs(60);
-
-fn tenant(name: &str, run: &str, isolation: &str, plan: &str) -> Tenant {
-    serde_json::from_value(json!({
-        "apiVersion": "saascript.io/v1alpha1",
-        "kind": "Tenant",
-        "metadata": { "name": name, "labels": { TEST_RUN_LABEL: run } },
-        "spec": {
-            "displayName": format!("Tenant {name}"),
-            "owners": [format!("owner@{name}.example")],
-            "plan": plan,
-            "isolation": isolation,
-            "deletionPolicy": "Delete",
-        },
-    }))
-    .unwrap()
-}
-
-async fn wait_ready(api: &Api<Tenant>, name: &str) -> Tenant {
-    wait::until(
-        PROVISIONING,
-        &format!("tenant {name} to be Ready"),
-        || async {
-            let t = api.get(name).await.ok()?;
-            let ready = t
-                .status
-                .as_ref()
-                .and_then(|s| find_condition(&s.conditions, "Ready"))?;
-            ready.is_true().then_some(t)
-        },
-    )
-    .await
+/// `url` with the PostgreSQL user and password of `from` replaced by those of `to`.
+fn with_credentials(url: &str, from: &Secret, to: &Secret) -> String {
+    let credentials = |s: &Secret| format!("{}:{}", value(s, "PGUSER"), value(s, "PGPASSWORD"));
+    url.replace(&credentials(from), &credentials(to))
 }
 
 fn value(secret: &Secret, key: &str) -> String {
@@ -58,16 +31,6 @@ fn value(secret: &Secret, key: &str) -> String {
         .unwrap_or_else(|| panic!("{key} missing"))
         .0;
     String::from_utf8(bytes.clone()).unwrap()
-}
-
-async fn delete_and_wait(api: &Api<Tenant>, name: &str) {
-    let _ = api.delete(name, &DeleteParams::default()).await;
-    wait::until(
-        PROVISIONING,
-        &format!("tenant {name} to be deleted"),
-        || async { matches!(api.get_opt(name).await, Ok(None)).then_some(()) },
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -82,14 +45,14 @@ async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
     tenants
         .create(
             &PostParams::default(),
-            &tenant(&pooled, &run, "pooled", "pro"),
+            &tenant_manifest(&pooled, &run, "pooled", "pro", "Delete"),
         )
         .await
         .unwrap();
     tenants
         .create(
             &PostParams::default(),
-            &tenant(&siloed, &run, "siloed", "enterprise"),
+            &tenant_manifest(&siloed, &run, "siloed", "enterprise", "Delete"),
         )
         .await
         .unwrap();
@@ -184,48 +147,26 @@ async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
         visible, 1,
         "a pooled tenant sees its own registry row and no other"
     );
-    let siloed_into_pooled = pooled_url.replace(
-        &format!(
-            "{}:{}",
-            value(&pooled_secret, "PGUSER"),
-            value(&pooled_secret, "PGPASSWORD")
+    // Each tenant's credentials against the other tenant's database: refused.
+    for (who, url) in [
+        (
+            "the siloed tenant",
+            with_credentials(&pooled_url, &pooled_secret, &siloed_secret),
         ),
-        &format!(
-            "{}:{}",
-            value(&siloed_secret, "PGUSER"),
-            value(&siloed_secret, "PGPASSWORD")
+        (
+            "the pooled tenant",
+            with_credentials(&siloed_url, &siloed_secret, &pooled_secret),
         ),
-    );
-    let refused = sqlx::PgPool::connect(&siloed_into_pooled)
-        .await
-        .expect_err("the siloed tenant is refused");
-    assert!(
-        refused
-            .to_string()
-            .contains("permission denied for database"),
-        "{refused}"
-    );
-    let pooled_into_siloed = siloed_url.replace(
-        &format!(
-            "{}:{}",
-            value(&siloed_secret, "PGUSER"),
-            value(&siloed_secret, "PGPASSWORD")
-        ),
-        &format!(
-            "{}:{}",
-            value(&pooled_secret, "PGUSER"),
-            value(&pooled_secret, "PGPASSWORD")
-        ),
-    );
-    let refused = sqlx::PgPool::connect(&pooled_into_siloed)
-        .await
-        .expect_err("the pooled tenant is refused");
-    assert!(
-        refused
-            .to_string()
-            .contains("permission denied for database"),
-        "{refused}"
-    );
+    ] {
+        let refused = sqlx::PgPool::connect(&url)
+            .await
+            .expect_err(who)
+            .to_string();
+        assert!(
+            refused.contains("permission denied for database"),
+            "{who}: {refused}"
+        );
+    }
 
     // RabbitMQ: the siloed user publishes in its vhost and is refused in another.
     let connection = Connection::connect(
@@ -366,7 +307,7 @@ async fn a_steady_state_reconcile_sends_no_write_request() {
     tenants
         .create(
             &PostParams::default(),
-            &tenant(&name, &run, "pooled", "free"),
+            &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
         )
         .await
         .unwrap();
@@ -424,15 +365,11 @@ async fn a_plan_that_is_not_in_the_catalog_fails_with_a_reason() {
     tenants
         .create(
             &PostParams::default(),
-            &tenant(&name, &run, "pooled", "gold"),
+            &tenant_manifest(&name, &run, "pooled", "gold", "Delete"),
         )
         .await
         .unwrap();
-    let failed = wait::until(PROVISIONING, "the tenant to fail", || async {
-        let t = tenants.get(&name).await.ok()?;
-        (t.status.as_ref()?.phase == Some(TenantPhase::Failed)).then_some(t)
-    })
-    .await;
+    let failed = wait_phase(&tenants, &name, TenantPhase::Failed).await;
     let ready = find_condition(&failed.status.as_ref().unwrap().conditions, "Ready").unwrap();
     assert_eq!(ready.reason, "UnknownPlan");
     assert!(
@@ -463,7 +400,7 @@ async fn suspension_sets_the_phase_and_a_condition() {
     tenants
         .create(
             &PostParams::default(),
-            &tenant(&name, &run, "pooled", "free"),
+            &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
         )
         .await
         .unwrap();
@@ -476,11 +413,7 @@ async fn suspension_sets_the_phase_and_a_condition() {
         )
         .await
         .unwrap();
-    let suspended = wait::until(PROVISIONING, "the tenant to be Suspended", || async {
-        let t = tenants.get(&name).await.ok()?;
-        (t.status.as_ref()?.phase == Some(TenantPhase::Suspended)).then_some(t)
-    })
-    .await;
+    let suspended = wait_phase(&tenants, &name, TenantPhase::Suspended).await;
     let condition =
         find_condition(&suspended.status.as_ref().unwrap().conditions, "Suspended").unwrap();
     assert!(condition.is_true());

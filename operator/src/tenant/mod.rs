@@ -38,8 +38,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         tenants = tenants.labels(selector);
     }
     let controller = Controller::new(Api::<Tenant>::all(client.clone()), tenants);
-    let store = controller.store();
-    let metrics = ctx.metrics.clone();
+    ctx.metrics.count_phases_from(controller.store());
     controller
         // A namespace the operator made, changed or deleted by someone else, is put back.
         .watches(
@@ -55,21 +54,10 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         .with_config(controller::Config::default().concurrency(ctx.config.concurrency))
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx)
-        .for_each(|result| {
-            let mut counts = std::collections::BTreeMap::<String, i64>::new();
-            for tenant in store.state() {
-                let phase = tenant
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.phase)
-                    .map_or("Pending".to_string(), |p| format!("{p:?}"));
-                *counts.entry(phase).or_default() += 1;
-            }
-            metrics.set_phases(counts.iter().map(|(k, v)| (k.as_str(), *v)));
+        .for_each(|result| async move {
             if let Err(error) = result {
                 tracing::debug!(%error, "reconcile failed");
             }
-            async {}
         })
         .await;
 }

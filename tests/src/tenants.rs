@@ -1,0 +1,76 @@
+//! Tenants in tests: manifests tied to a test run, and waiting on their status.
+
+use std::time::Duration;
+
+use kube::api::{Api, DeleteParams};
+use saascript_crds::{Tenant, TenantPhase, find_condition};
+use serde_json::json;
+
+use crate::operator::TEST_RUN_LABEL;
+use crate::wait;
+
+/// How long provisioning or deletion may take in a test.
+pub const PROVISIONING: Duration = Duration::from_secs(60);
+
+/// A Tenant for the operator of test run `run`: one owner, `owner@<name>.example`.
+pub fn tenant_manifest(name: &str, run: &str, isolation: &str, plan: &str, policy: &str) -> Tenant {
+    serde_json::from_value(json!({
+        "apiVersion": "saascript.io/v1alpha1",
+        "kind": "Tenant",
+        "metadata": { "name": name, "labels": { TEST_RUN_LABEL: run } },
+        "spec": {
+            "displayName": format!("Tenant {name}"),
+            "owners": [format!("owner@{name}.example")],
+            "plan": plan,
+            "isolation": isolation,
+            "deletionPolicy": policy,
+        },
+    }))
+    .expect("a valid Tenant manifest")
+}
+
+/// Waits until the Tenant's Ready condition is True.
+pub async fn wait_ready(api: &Api<Tenant>, name: &str) -> Tenant {
+    wait::until(
+        PROVISIONING,
+        &format!("tenant {name} to be Ready"),
+        || async {
+            let t = api.get(name).await.ok()?;
+            let ready = t
+                .status
+                .as_ref()
+                .and_then(|s| find_condition(&s.conditions, "Ready"))?;
+            ready.is_true().then_some(t)
+        },
+    )
+    .await
+}
+
+/// Waits until the Tenant is in `phase`.
+pub async fn wait_phase(api: &Api<Tenant>, name: &str, phase: TenantPhase) -> Tenant {
+    wait::until(
+        PROVISIONING,
+        &format!("tenant {name} to be {phase:?}"),
+        || async {
+            let t = api.get(name).await.ok()?;
+            (t.status.as_ref()?.phase == Some(phase)).then_some(t)
+        },
+    )
+    .await
+}
+
+/// Waits until the Tenant no longer exists (its finalizer has run).
+pub async fn wait_gone(api: &Api<Tenant>, name: &str) {
+    wait::until(
+        PROVISIONING,
+        &format!("tenant {name} to be gone"),
+        || async { matches!(api.get_opt(name).await, Ok(None)).then_some(()) },
+    )
+    .await;
+}
+
+/// Deletes the Tenant and waits until it is gone.
+pub async fn delete_and_wait(api: &Api<Tenant>, name: &str) {
+    let _ = api.delete(name, &DeleteParams::default()).await;
+    wait_gone(api, name).await;
+}
