@@ -74,3 +74,10 @@ pub async fn delete_and_wait(api: &Api<Tenant>, name: &str) {
     let _ = api.delete(name, &DeleteParams::default()).await;
     wait_gone(api, name).await;
 }
+
+/// Creates the Tenant, failing the test if the API server refuses it.
+pub async fn create_tenant(api: &Api<Tenant>, tenant: &Tenant) {
+    api.create(&kube::api::PostParams::default(), tenant)
+        .await
+        .unwrap_or_else(|e| panic!("creating tenant {:?}: {e}", tenant.metadata.name));
+}

@@ -2,13 +2,15 @@
 //! tenant, and an operator restarted at any point finishes the job.
 
 use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use saascript_crds::{DeletionPolicy, Tenant, TenantPhase, find_condition};
 use saascript_operator::Context;
 use saascript_operator::provision::TenantPlan;
 use saascript_operator::tenant::validate::{Settings, validate};
 use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
-use saascript_tests::tenants::{PROVISIONING as LIMIT, tenant_manifest, wait_gone, wait_ready};
+use saascript_tests::tenants::{
+    PROVISIONING as LIMIT, create_tenant, tenant_manifest, wait_gone, wait_ready,
+};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -42,13 +44,11 @@ async fn delete_removes_every_backing_resource_and_the_namespace() {
     let tenants: Api<Tenant> = Api::all(client.clone());
     for isolation in ["siloed", "pooled"] {
         let name = unique_name("del");
-        tenants
-            .create(
-                &PostParams::default(),
-                &tenant_manifest(&name, &run, isolation, "pro", "Delete"),
-            )
-            .await
-            .unwrap();
+        create_tenant(
+            &tenants,
+            &tenant_manifest(&name, &run, isolation, "pro", "Delete"),
+        )
+        .await;
         let ready = wait_ready(&tenants, &name).await;
         let plan = plan_of(&operator.context, &ready);
         assert!(
@@ -87,13 +87,11 @@ async fn retain_keeps_the_data_and_removes_the_credentials() {
     let client = env.kube().await;
     let tenants: Api<Tenant> = Api::all(client.clone());
     let name = unique_name("keep");
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&name, &run, "siloed", "pro", "Retain"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&name, &run, "siloed", "pro", "Retain"),
+    )
+    .await;
     let ready = wait_ready(&tenants, &name).await;
     let plan = plan_of(&operator.context, &ready);
     let secret = Api::<Secret>::namespaced(client.clone(), &format!("tenant-{name}"))
@@ -194,10 +192,7 @@ async fn prevent_deletion_holds_the_tenant_until_it_is_lifted() {
     let name = unique_name("held");
     let mut manifest = tenant_manifest(&name, &run, "pooled", "pro", "Delete");
     manifest.spec.prevent_deletion = true;
-    tenants
-        .create(&PostParams::default(), &manifest)
-        .await
-        .unwrap();
+    create_tenant(&tenants, &manifest).await;
     wait_ready(&tenants, &name).await;
 
     tenants
@@ -243,13 +238,11 @@ async fn an_operator_killed_mid_way_is_finished_by_the_next_one() {
 
     // Killed while provisioning: as soon as it has put its finalizer on.
     let first = RunningOperator::start(&env, test_config(&env, &run)).await;
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&name, &run, "siloed", "pro", "Delete"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&name, &run, "siloed", "pro", "Delete"),
+    )
+    .await;
     wait::until(LIMIT, "the finalizer", || async {
         let t = tenants.get(&name).await.ok()?;
         t.metadata

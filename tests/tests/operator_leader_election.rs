@@ -1,10 +1,10 @@
 //! Two replicas of the operator: only the lease holder reconciles, and when it dies the other
 //! takes over once the lease expires.
 
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, DeleteParams};
 use saascript_crds::Tenant;
 use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
-use saascript_tests::tenants::{tenant_manifest, wait_gone, wait_ready};
+use saascript_tests::tenants::{create_tenant, tenant_manifest, wait_gone, wait_ready};
 use saascript_tests::{TestEnv, unique_name};
 
 #[tokio::test]
@@ -26,13 +26,11 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
     let b = RunningOperator::start_elected(&env, config("replica-b")).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let first = unique_name("lead");
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&first, &run, "pooled", "free", "Delete"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&first, &run, "pooled", "free", "Delete"),
+    )
+    .await;
     wait_ready(&tenants, &first).await;
     let (leader, follower) = if a.reconciles() > 0 { (a, b) } else { (b, a) };
     assert!(leader.reconciles() > 0);
@@ -45,13 +43,11 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
     // The leader dies without releasing the lease; the follower waits for it to expire.
     leader.kill();
     let second = unique_name("lead");
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&second, &run, "pooled", "free", "Delete"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&second, &run, "pooled", "free", "Delete"),
+    )
+    .await;
     wait_ready(&tenants, &second).await;
     assert!(follower.reconciles() > 0, "the follower took over");
 

@@ -7,12 +7,14 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Secret};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Api, Patch, PatchParams};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use saascript_crds::{Tenant, TenantPhase, find_condition};
 use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
-use saascript_tests::tenants::{delete_and_wait, tenant_manifest, wait_phase, wait_ready};
+use saascript_tests::tenants::{
+    create_tenant, delete_and_wait, tenant_manifest, wait_phase, wait_ready,
+};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -42,20 +44,16 @@ async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
     let tenants: Api<Tenant> = Api::all(client.clone());
     let pooled = unique_name("pool");
     let siloed = unique_name("silo");
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&pooled, &run, "pooled", "pro", "Delete"),
-        )
-        .await
-        .unwrap();
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&siloed, &run, "siloed", "enterprise", "Delete"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&pooled, &run, "pooled", "pro", "Delete"),
+    )
+    .await;
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&siloed, &run, "siloed", "enterprise", "Delete"),
+    )
+    .await;
     let pooled_tenant = wait_ready(&tenants, &pooled).await;
     let siloed_tenant = wait_ready(&tenants, &siloed).await;
 
@@ -304,13 +302,11 @@ async fn a_steady_state_reconcile_sends_no_write_request() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("calm");
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
+    )
+    .await;
     wait_ready(&tenants, &name).await;
     // Let the reconcile triggered by the last status write finish.
     // Let the reconciles that the last status write triggered finish: settled once neither the
@@ -362,13 +358,11 @@ async fn a_plan_that_is_not_in_the_catalog_fails_with_a_reason() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("gold");
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&name, &run, "pooled", "gold", "Delete"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&name, &run, "pooled", "gold", "Delete"),
+    )
+    .await;
     let failed = wait_phase(&tenants, &name, TenantPhase::Failed).await;
     let ready = find_condition(&failed.status.as_ref().unwrap().conditions, "Ready").unwrap();
     assert_eq!(ready.reason, "UnknownPlan");
@@ -397,13 +391,11 @@ async fn suspension_sets_the_phase_and_a_condition() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("susp");
-    tenants
-        .create(
-            &PostParams::default(),
-            &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
-        )
-        .await
-        .unwrap();
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
+    )
+    .await;
     wait_ready(&tenants, &name).await;
     tenants
         .patch(

@@ -2,7 +2,8 @@
 //!
 //! - onboarding latency (Tenant created → Ready observed) for 1 tenant and for N at once;
 //! - the baseline: the same API calls and DDL issued directly, one tenant after the other;
-//! - the write requests the operator makes during a steady resync (expected: none);
+//! - the write requests a restarted operator makes while it reconciles every existing, Ready
+//!   tenant once (a steady resync; expected: none);
 //! - the operator process's resident memory with M tenants.
 //!
 //! The operator runs as its own process (the real `saascript-operator` binary), so its RSS is
@@ -88,7 +89,7 @@ impl OperatorProcess {
             )
             .env("SAASCRIPT_LEADER_ELECTION", "false")
             .env("SAASCRIPT_CONCURRENCY", "16")
-            .env("SAASCRIPT_RESYNC_SECONDS", "10")
+            .env("SAASCRIPT_RESYNC_SECONDS", "300")
             .env("SAASCRIPT_METRICS_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -259,49 +260,46 @@ async fn main() {
     let direct_p50 = percentile(&direct, 50.0);
 
     let run = new_run_id();
-    let operator = OperatorProcess::start(&env, &run, 19192).await;
+    let first = OperatorProcess::start(&env, &run, 19192).await;
     let one = onboard(&tenants, &run, &[unique_name("one")]).await;
     let names: Vec<String> = (0..n).map(|_| unique_name("many")).collect();
     let started = Instant::now();
     let many = onboard(&tenants, &run, &names).await;
     let many_total = started.elapsed().as_secs_f64();
+    drop(first);
 
-    // Steady resync: with everything Ready, the operator resyncs every 10 s. Over two and a half
-    // resyncs, the reconciles rise and the Kubernetes write requests (its own metric) must not.
-    let settle = Instant::now();
-    let mut writes_before = operator
-        .metric("saascript_operator_kube_write_requests_total ")
-        .await;
-    while settle.elapsed() < Duration::from_secs(60) {
-        // Wait until the last status writes' own reconciles are over.
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let now = operator
-            .metric("saascript_operator_kube_write_requests_total ")
-            .await;
-        if now == writes_before {
-            break;
-        }
-        writes_before = now;
-    }
-    let reconciles_before = operator
+    // Steady resync: a restarted operator reconciles every tenant once, with nothing to change.
+    // Its Kubernetes write requests (its own metric) over that full pass must be zero.
+    let operator = OperatorProcess::start(&env, &run, 19193).await;
+    let resync_started = Instant::now();
+    let total = (n + 1) as u64;
+    while operator
         .metric("saascript_operator_reconciles_total ")
-        .await;
-    tokio::time::sleep(Duration::from_secs(25)).await;
+        .await
+        < total
+    {
+        assert!(
+            resync_started.elapsed() < Duration::from_secs(600),
+            "the resync pass did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let resync_seconds = resync_started.elapsed().as_secs_f64();
     let reconciles_during = operator
         .metric("saascript_operator_reconciles_total ")
-        .await
-        - reconciles_before;
+        .await;
     let writes_during = operator
         .metric("saascript_operator_kube_write_requests_total ")
-        .await
-        - writes_before;
+        .await;
     let rss_n = operator.rss_mib();
 
     // Memory with M tenants: add the rest, wait for all to be Ready, read RSS.
     let extra: Vec<String> = (0..m.saturating_sub(n + 1))
         .map(|_| unique_name("mem"))
         .collect();
+    let started = Instant::now();
     let _ = onboard(&tenants, &run, &extra).await;
+    let extra_total = started.elapsed().as_secs_f64();
     let rss_m = operator.rss_mib();
     delete_all(&tenants, &run).await;
 
@@ -318,6 +316,8 @@ async fn main() {
         "operator_vs_direct_p50_ratio_one": one[0] / direct_p50,
         "operator_vs_direct_total_ratio_many": many_total / (direct_p50 * n as f64 / 1000.0),
         "steady_resync_reconciles": reconciles_during,
+        "steady_resync_seconds": resync_seconds,
+        "extra_tenants_onboarding_total_s": extra_total,
         "steady_resync_write_requests": writes_during,
         "rss_mib_with_n_tenants": rss_n,
         "rss_tenants": m,
