@@ -55,7 +55,7 @@ kubernetes_install() {
 
 # The running API server's state directory is recorded machine-wide, so that another clone
 # (CI's clean clone, for example) can reuse the same API server and copy its kubeconfig.
-KUBE_POINTER=$SAASCRIPT_CACHE/kubernetes-state-dir
+KUBE_POINTER=${SAASCRIPT_KUBE_POINTER:-$SAASCRIPT_CACHE/kubernetes-state-dir}
 
 kubernetes_ready() {
   [ -f "$1" ] || return 1

@@ -120,6 +120,12 @@ impl Endpoints {
         }
     }
 
+    /// The same endpoints, with `dep` pointed elsewhere.
+    pub fn with(mut self, dep: Dependency, value: &str) -> Endpoints {
+        self.values.insert(dep.variable(), value.to_string());
+        self
+    }
+
     /// The endpoint of `dep`, or a message that says how to get one.
     pub fn get(&self, dep: Dependency) -> Result<&str, String> {
         self.values.get(dep.variable()).map(String::as_str).ok_or_else(|| {

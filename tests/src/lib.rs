@@ -8,6 +8,7 @@
 pub mod crds;
 pub mod endpoints;
 pub mod operator;
+pub mod private_api_server;
 pub mod tcp_proxy;
 pub mod tenants;
 pub mod test_env;

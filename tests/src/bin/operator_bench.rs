@@ -186,12 +186,6 @@ async fn onboard(api: &Api<Tenant>, run: &str, names: &[String]) -> Vec<f64> {
 
 async fn delete_all(api: &Api<Tenant>, run: &str) {
     let selector = format!("{TEST_RUN_LABEL}={run}");
-    let _ = api
-        .delete_collection(
-            &DeleteParams::default(),
-            &ListParams::default().labels(&selector),
-        )
-        .await;
     let deadline = Instant::now() + Duration::from_secs(1800);
     while Instant::now() < deadline {
         let left = api
@@ -202,7 +196,14 @@ async fn delete_all(api: &Api<Tenant>, run: &str) {
         if left == 0 {
             return;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Again each round: one large delete-collection can time out part-way.
+        let _ = api
+            .delete_collection(
+                &DeleteParams::default(),
+                &ListParams::default().labels(&selector),
+            )
+            .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 

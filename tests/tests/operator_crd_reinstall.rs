@@ -1,0 +1,97 @@
+//! Deleting and reinstalling the CRDs never deletes a tenant's data (the lesson of Capsule
+//! #1181): the API server deletes every Tenant with the CRD, and the operator must let them go
+//! without running their cleanup. On a private API server, since it deletes a CRD.
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, DeleteParams};
+use saascript_crds::{DeletionPolicy, Tenant};
+use saascript_operator::tenant::validate::{Settings, validate};
+use saascript_tests::crds::install_crds;
+use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
+use saascript_tests::private_api_server::PrivateApiServer;
+use saascript_tests::tenants::{PROVISIONING, create_tenant, tenant_manifest, wait_ready};
+use saascript_tests::{Dependency, Endpoints, TestEnv, unique_name, wait};
+
+#[tokio::test]
+async fn deleting_the_crd_leaves_every_tenant_resource_in_place() {
+    let server = PrivateApiServer::start();
+    let env = TestEnv::with_endpoints(
+        Endpoints::load().with(Dependency::Kubernetes, &server.kubeconfig()),
+    );
+    let run = new_run_id();
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let client = env.kube().await;
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    let name = unique_name("crd");
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&name, &run, "siloed", "pro", "Delete"),
+    )
+    .await;
+    let ready = wait_ready(&tenants, &name).await;
+    let ctx = operator.context.clone();
+    let settings = Settings {
+        catalog: &ctx.catalog,
+        topic_suffixes: &ctx.config.tenant_topics,
+        shared: &ctx.shared,
+    };
+    let plan = validate(&ready, &settings).unwrap();
+
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.delete("tenants.saascript.io", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait::until(PROVISIONING, "the Tenant CRD to be gone", || async {
+        matches!(crds.get_opt("tenants.saascript.io").await, Ok(None)).then_some(())
+    })
+    .await;
+
+    // The Tenant went with its CRD, but everything it had is still there.
+    let p = &ctx.provisioners;
+    let mut present = vec![];
+    present.extend(p.postgres.observe(&plan).await.unwrap().present);
+    present.extend(p.rabbitmq.observe(&plan).await.unwrap().present);
+    present.extend(p.kafka.observe(&plan).await.unwrap().present);
+    present.extend(p.dynamodb.observe(&plan).await.unwrap().present);
+    present.extend(p.redis.observe(&plan).await.unwrap().present);
+    for expected in [
+        format!("database tenant_{}", name.replace('-', "_")),
+        format!("vhost tenant-{name}"),
+        format!("topic tenant.{name}.events"),
+        format!("table saascript-profiles-{name}"),
+        format!("ACL user tenant-{name}"),
+    ] {
+        assert!(
+            present.contains(&expected),
+            "{expected} was removed; left: {present:?}"
+        );
+    }
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    assert!(
+        namespaces
+            .get_opt(&format!("tenant-{name}"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Reinstalling the CRDs brings no deletion either.
+    install_crds(&client).await;
+    assert!(
+        namespaces
+            .get_opt(&format!("tenant-{name}"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    operator.kill();
+
+    let policy = DeletionPolicy::Delete;
+    p.postgres.remove(&plan, policy).await.unwrap();
+    p.rabbitmq.remove(&plan, policy).await.unwrap();
+    p.kafka.remove(&plan, policy).await.unwrap();
+    p.dynamodb.remove(&plan, policy).await.unwrap();
+    p.redis.remove(&plan, policy).await.unwrap();
+    drop(server);
+}
