@@ -119,25 +119,8 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Resolves on SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
+/// Resolves on SIGTERM or Ctrl-C.
 pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    saascript_common::shutdown::signal().await;
     tracing::info!("shutting down: finishing the reconciles in flight");
 }

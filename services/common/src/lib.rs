@@ -1,9 +1,14 @@
-//! What every SaaScript process shares. It grows with the auth and gateway issue (config,
-//! telemetry, problem+json errors, JWT verification); for now it holds the start-up step that
-//! every binary and test needs first, and the `Sensitive` wrapper for secrets in config.
+//! What every SaaScript process shares: the TLS provider set-up, `Sensitive` for secrets in
+//! config, RFC 9457 problem+json errors, JWT verification with a JWKS cache, and the axum
+//! extractors for the user, a role and the tenant. Config, telemetry and the HTTP middleware
+//! join it with the auth and gateway issue.
 
 pub mod crypto;
+pub mod extract;
+pub mod jwt;
+pub mod problem;
 pub mod sensitive;
+pub mod shutdown;
 
 pub use crypto::install_crypto_provider;
 pub use sensitive::Sensitive;
