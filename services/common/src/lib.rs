@@ -5,6 +5,7 @@
 
 pub mod crypto;
 pub mod extract;
+pub mod http;
 pub mod jwt;
 pub mod problem;
 pub mod sensitive;
