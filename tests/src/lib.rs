@@ -5,6 +5,7 @@
 //! that tests run in parallel. A dependency that does not answer fails the test with the command
 //! that starts it; nothing is ever skipped.
 
+pub mod auth_server;
 pub mod crds;
 pub mod endpoints;
 pub mod operator;

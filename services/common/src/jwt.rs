@@ -168,6 +168,12 @@ impl JwtVerifier {
             .json()
             .await
             .map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
+        Ok(self.install_keys(&set))
+    }
+
+    /// Replaces the cached keys with the usable ones in `set` (the issuer itself installs its
+    /// own keys this way, without a request). Returns how many were usable.
+    pub fn install_keys(&self, set: &JwkSet) -> usize {
         let mut keys = HashMap::new();
         for jwk in &set.keys {
             let Some(kid) = jwk.common.key_id.clone() else {
@@ -192,7 +198,7 @@ impl JwtVerifier {
         if let Ok(mut last) = self.last_fetch.lock() {
             *last = Some(Instant::now());
         }
-        Ok(count)
+        count
     }
 
     fn cached(&self, kid: &str) -> Option<std::sync::Arc<PublishedKey>> {

@@ -1,0 +1,71 @@
+//! The auth service's errors, each a problem with a stable code.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use saascript_common::problem::{ApiError, problem_response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    /// The same answer whether the account exists or not, so that accounts cannot be enumerated.
+    #[error("the email or password is wrong")]
+    BadCredentials,
+    #[error("you are not a member of tenant {0}")]
+    NotAMember(String),
+    #[error("the refresh token is invalid or expired")]
+    BadRefreshToken,
+    #[error("this refresh token was already used; every token of its session has been revoked")]
+    RefreshTokenReused,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError for AuthError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AuthError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AuthError::EmailTaken => StatusCode::CONFLICT,
+            AuthError::BadCredentials
+            | AuthError::BadRefreshToken
+            | AuthError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
+            AuthError::NotAMember(_) => StatusCode::FORBIDDEN,
+            AuthError::Database(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AuthError::Invalid(_) => "invalid_input",
+            AuthError::EmailTaken => "email_taken",
+            AuthError::BadCredentials => "bad_credentials",
+            AuthError::NotAMember(_) => "not_a_member",
+            AuthError::BadRefreshToken => "refresh_token_invalid",
+            AuthError::RefreshTokenReused => "refresh_token_reused",
+            AuthError::Database(_) | AuthError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        problem_response(&self)
+    }
+}
+
+/// Unique violations on the email index become `EmailTaken`; everything else stays a database
+/// error (a 500 whose cause is logged, not shown).
+pub fn map_unique_email(error: sqlx::Error) -> AuthError {
+    match &error {
+        sqlx::Error::Database(e) if e.constraint() == Some("users_email_unique") => {
+            AuthError::EmailTaken
+        }
+        _ => AuthError::Database(error),
+    }
+}
+
+pub type Result<T, E = AuthError> = std::result::Result<T, E>;

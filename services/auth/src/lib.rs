@@ -1,0 +1,129 @@
+//! SaaScript's auth service: users with argon2id passwords, EdDSA access tokens (15 minutes,
+//! with the tenant and roles), refresh tokens that rotate on every use and revoke their whole
+//! family when reused, and the JWKS with key rotation.
+//!
+//! `router(state)` is the service; `run(config)` connects, migrates and serves it.
+
+pub mod config;
+pub mod encoding;
+pub mod error;
+pub mod keys;
+pub mod passwords;
+pub mod refresh_tokens;
+pub mod routes;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::FromRef;
+use saascript_common::http::health::ReadinessCheck;
+use saascript_common::http::metrics::HttpMetrics;
+use saascript_common::jwt::{JwtVerifier, VerifierSettings};
+use sqlx::PgPool;
+
+pub use config::{Config, Settings};
+use error::{AuthError, Result};
+use keys::SigningKeys;
+
+/// Seconds since the epoch; a function so that tests can fix the clock.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub keys: Arc<SigningKeys>,
+    pub verifier: Arc<JwtVerifier>,
+    pub settings: Settings,
+    pub clock: Clock,
+}
+
+impl FromRef<AppState> for Arc<JwtVerifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+impl AppState {
+    /// Builds the state on a migrated database, with an active signing key.
+    pub async fn new(db: PgPool, settings: Settings, clock: Clock) -> Result<AppState> {
+        let keys = Arc::new(SigningKeys::new(db.clone(), settings.access_token_lifetime));
+        keys.ensure_active().await?;
+        let verifier = Arc::new(JwtVerifier::new(VerifierSettings {
+            jwks_url: format!(
+                "{}/.well-known/jwks.json",
+                settings.issuer.trim_end_matches('/')
+            ),
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            refetch_interval: Duration::from_secs(10),
+            leeway: Duration::from_secs(30),
+        }));
+        verifier.install_keys(&keys.jwks().await?);
+        Ok(AppState {
+            db,
+            keys,
+            verifier,
+            settings,
+            clock,
+        })
+    }
+
+    pub fn clock_now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    })
+}
+
+/// Runs the migrations in `migrations/`.
+pub async fn migrate(db: &PgPool) -> Result<()> {
+    sqlx::migrate!("./migrations")
+        .run(db)
+        .await
+        .map_err(|e| AuthError::Internal(format!("migrations: {e}")))
+}
+
+/// The service's routes.
+pub fn router(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// The service with the shared HTTP layer (request ids, metrics, limits, health).
+pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Router {
+    let db = state.db.clone();
+    let ready: ReadinessCheck = Arc::new(move || {
+        let db = db.clone();
+        Box::pin(async move {
+            sqlx::query("SELECT 1")
+                .execute(&db)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("postgres: {e}"))
+        })
+    });
+    saascript_common::http::app(router(state), config, HttpMetrics::new("auth"), ready)
+}
+
+/// Connects, migrates and serves until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<()> {
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(config.database_url.expose())
+        .await?;
+    migrate(&db).await?;
+    let state = AppState::new(db, config.settings(), system_clock()).await?;
+    saascript_common::http::serve(app(state, &config.http), &config.http)
+        .await
+        .map_err(|e| AuthError::Internal(format!("serving: {e}")))
+}

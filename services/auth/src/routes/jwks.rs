@@ -1,0 +1,16 @@
+//! GET /.well-known/jwks.json: the public keys that verify access tokens still alive.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::AppState;
+use crate::error::Result;
+
+pub async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse> {
+    let set = state.keys.jwks().await?;
+    // Keep this service's own verifier in step with what it publishes.
+    state.verifier.install_keys(&set);
+    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(set)))
+}

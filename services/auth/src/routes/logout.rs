@@ -1,0 +1,19 @@
+//! POST /auth/logout: revokes the session of the presented refresh token (all its rotations).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::error::Result;
+use crate::{AppState, refresh_tokens};
+
+#[derive(Deserialize)]
+pub struct Logout {
+    pub refresh_token: String,
+}
+
+pub async fn logout(State(state): State<AppState>, Json(body): Json<Logout>) -> Result<StatusCode> {
+    refresh_tokens::revoke_family(&state.db, &body.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,29 @@
+//! GET /auth/me: who the access token belongs to, and their memberships.
+
+use axum::Json;
+use axum::extract::State;
+use saascript_common::extract::AuthUser;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::error::{AuthError, Result};
+use crate::{AppState, users};
+
+pub async fn me(State(state): State<AppState>, AuthUser(claims): AuthUser) -> Result<Json<Value>> {
+    let id: Uuid = claims.sub.parse().map_err(|_| AuthError::BadCredentials)?;
+    let (email, _) = users::find_by_id(&state.db, id)
+        .await?
+        .ok_or(AuthError::BadCredentials)?;
+    let memberships: Vec<Value> = users::memberships(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|(tenant, role)| json!({ "tenant": tenant, "role": role }))
+        .collect();
+    Ok(Json(json!({
+        "id": id,
+        "email": email,
+        "tenant": claims.tenant,
+        "roles": claims.roles,
+        "memberships": memberships,
+    })))
+}

@@ -1,0 +1,24 @@
+//! The HTTP routes of the auth service, one per file.
+
+pub mod jwks;
+pub mod login;
+pub mod logout;
+pub mod me;
+pub mod refresh;
+pub mod register;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/auth/register", post(register::register))
+        .route("/auth/login", post(login::login))
+        .route("/auth/refresh", post(refresh::refresh))
+        .route("/auth/logout", post(logout::logout))
+        .route("/auth/me", get(me::me))
+        .route("/.well-known/jwks.json", get(jwks::jwks))
+        .with_state(state)
+}

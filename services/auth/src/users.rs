@@ -1,0 +1,62 @@
+//! Users and memberships in PostgreSQL.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::{Result, map_unique_email};
+
+pub struct StoredUser {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub platform_admin: bool,
+}
+
+/// Creates a user; an email that exists in any letter case is `EmailTaken`.
+pub async fn create(db: &PgPool, email: &str, password_hash: &str) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query("INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(email)
+        .bind(password_hash)
+        .execute(db)
+        .await
+        .map_err(map_unique_email)?;
+    Ok(id)
+}
+
+pub async fn find_by_email(db: &PgPool, email: &str) -> Result<Option<StoredUser>> {
+    let row: Option<(Uuid, String, String, bool)> = sqlx::query_as(
+        "SELECT id, email, password_hash, platform_admin FROM users WHERE lower(email) = lower($1)",
+    )
+    .bind(email)
+    .fetch_optional(db)
+    .await?;
+    Ok(
+        row.map(|(id, email, password_hash, platform_admin)| StoredUser {
+            id,
+            email,
+            password_hash,
+            platform_admin,
+        }),
+    )
+}
+
+pub async fn find_by_id(db: &PgPool, id: Uuid) -> Result<Option<(String, bool)>> {
+    Ok(
+        sqlx::query_as("SELECT email, platform_admin FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// The user's memberships: (tenant, role), by tenant.
+pub async fn memberships(db: &PgPool, user_id: Uuid) -> Result<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT tenant, role FROM memberships WHERE user_id = $1 ORDER BY tenant")
+            .bind(user_id)
+            .fetch_all(db)
+            .await?,
+    )
+}

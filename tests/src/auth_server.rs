@@ -1,0 +1,103 @@
+//! The auth service on a loopback port, on its own fresh database, for tests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use saascript_auth::{AppState, Settings};
+use sqlx::AssertSqlSafe;
+
+use crate::test_env::TestEnv;
+use crate::unique::unique_ident;
+
+pub const ISSUER: &str = "http://auth.saascript.test";
+pub const AUDIENCE: &str = "saascript";
+
+pub struct AuthServer {
+    pub base: String,
+    database: String,
+    pub state: AppState,
+    /// Seconds added to the real clock: tests move time forward with it.
+    pub clock_offset: Arc<AtomicI64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl AuthServer {
+    /// Creates a database, migrates it, and serves the auth service on a free port.
+    pub async fn start(env: &TestEnv) -> AuthServer {
+        let admin = env.postgres().await;
+        let database = unique_ident("auth");
+        // The name comes from unique_ident: letters, digits and '_' only.
+        sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{database}""#)))
+            .execute(&admin)
+            .await
+            .expect("create the auth test database");
+        let (base_url, _) = env
+            .database_url()
+            .rsplit_once('/')
+            .expect("DATABASE_URL has a path");
+        let db = env.postgres_at(&format!("{base_url}/{database}")).await;
+        saascript_auth::migrate(&db).await.expect("migrations run");
+        let clock_offset = Arc::new(AtomicI64::new(0));
+        let offset = clock_offset.clone();
+        let clock: saascript_auth::Clock = Arc::new(move || {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            now + offset.load(Ordering::SeqCst)
+        });
+        let settings = Settings {
+            issuer: ISSUER.into(),
+            audience: AUDIENCE.into(),
+            access_token_lifetime: Duration::from_secs(900),
+            refresh_token_lifetime: Duration::from_secs(3600),
+        };
+        let state = AppState::new(db, settings, clock)
+            .await
+            .expect("the auth state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let address: SocketAddr = listener.local_addr().expect("an address");
+        let http = saascript_common::http::HttpConfig {
+            listen: address,
+            log_format: "pretty".into(),
+            body_limit_bytes: 64 * 1024,
+            request_timeout_ms: 10_000,
+        };
+        let app = saascript_auth::app(state.clone(), &http);
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        AuthServer {
+            base: format!("http://{address}"),
+            database,
+            state,
+            clock_offset,
+            task,
+        }
+    }
+
+    /// Stops the server and drops its database.
+    pub async fn finish(self, env: &TestEnv) {
+        self.task.abort();
+        self.state.db.close().await;
+        let admin = env.postgres().await;
+        let drop = format!(
+            r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#,
+            self.database
+        );
+        let _ = sqlx::query(AssertSqlSafe(drop)).execute(&admin).await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for AuthServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
