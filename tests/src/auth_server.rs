@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use saascript_auth::throttle::ThrottleSettings;
 use saascript_auth::{AppState, Settings};
 use sqlx::AssertSqlSafe;
 
@@ -26,6 +27,11 @@ pub struct AuthServer {
 impl AuthServer {
     /// Creates a database, migrates it, and serves the auth service on a free port.
     pub async fn start(env: &TestEnv) -> AuthServer {
+        Self::start_with(env, ThrottleSettings::default()).await
+    }
+
+    /// The same, with its own login-throttling settings.
+    pub async fn start_with(env: &TestEnv, throttle: ThrottleSettings) -> AuthServer {
         let admin = env.postgres().await;
         let database = unique_ident("auth");
         // The name comes from unique_ident: letters, digits and '_' only.
@@ -53,7 +59,12 @@ impl AuthServer {
             access_token_lifetime: Duration::from_secs(900),
             refresh_token_lifetime: Duration::from_secs(3600),
         };
-        let state = AppState::new(db, settings, clock)
+        let redis_url = env.endpoints.require(crate::Dependency::Redis);
+        let redis = redis::Client::open(redis_url).expect("a Redis URL");
+        let redis = redis::aio::ConnectionManager::new(redis)
+            .await
+            .unwrap_or_else(|e| panic!("{}", crate::Dependency::Redis.unreachable(redis_url, e)));
+        let state = AppState::new(db, redis, settings, throttle, clock)
             .await
             .expect("the auth state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

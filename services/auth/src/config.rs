@@ -18,6 +18,9 @@ pub struct Config {
         default_value = "postgres://postgres:postgres@127.0.0.1:5432/saascript_auth"
     )]
     pub database_url: Sensitive,
+    /// Redis, for login throttling.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: Sensitive,
     /// The `iss` of the access tokens; also where the JWKS is published.
     #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
     pub issuer: String,

@@ -19,6 +19,8 @@ pub enum AuthError {
     BadRefreshToken,
     #[error("this refresh token was already used; every token of its session has been revoked")]
     RefreshTokenReused,
+    #[error("too many failed attempts; try again in {} seconds", .0.as_secs().max(1))]
+    TooManyAttempts(std::time::Duration),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -34,6 +36,7 @@ impl ApiError for AuthError {
             | AuthError::BadRefreshToken
             | AuthError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
             AuthError::NotAMember(_) => StatusCode::FORBIDDEN,
+            AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Database(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,6 +49,7 @@ impl ApiError for AuthError {
             AuthError::NotAMember(_) => "not_a_member",
             AuthError::BadRefreshToken => "refresh_token_invalid",
             AuthError::RefreshTokenReused => "refresh_token_reused",
+            AuthError::TooManyAttempts(_) => "too_many_attempts",
             AuthError::Database(_) | AuthError::Internal(_) => "internal",
         }
     }
@@ -53,7 +57,15 @@ impl ApiError for AuthError {
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        problem_response(&self)
+        let mut response = problem_response(&self);
+        if let AuthError::TooManyAttempts(wait) = &self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

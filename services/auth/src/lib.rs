@@ -11,6 +11,7 @@ pub mod keys;
 pub mod passwords;
 pub mod refresh_tokens;
 pub mod routes;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 
@@ -38,6 +39,7 @@ pub struct AppState {
     pub verifier: Arc<JwtVerifier>,
     pub settings: Settings,
     pub clock: Clock,
+    pub throttle: throttle::Throttle,
 }
 
 impl FromRef<AppState> for Arc<JwtVerifier> {
@@ -48,7 +50,13 @@ impl FromRef<AppState> for Arc<JwtVerifier> {
 
 impl AppState {
     /// Builds the state on a migrated database, with an active signing key.
-    pub async fn new(db: PgPool, settings: Settings, clock: Clock) -> Result<AppState> {
+    pub async fn new(
+        db: PgPool,
+        redis: redis::aio::ConnectionManager,
+        settings: Settings,
+        throttle: throttle::ThrottleSettings,
+        clock: Clock,
+    ) -> Result<AppState> {
         let keys = Arc::new(SigningKeys::new(db.clone(), settings.access_token_lifetime));
         keys.ensure_active().await?;
         let verifier = Arc::new(JwtVerifier::new(VerifierSettings {
@@ -62,12 +70,14 @@ impl AppState {
             leeway: Duration::from_secs(30),
         }));
         verifier.install_keys(&keys.jwks().await?);
+        let throttle = throttle::Throttle::new(redis, throttle);
         Ok(AppState {
             db,
             keys,
             verifier,
             settings,
             clock,
+            throttle,
         })
     }
 
@@ -122,7 +132,19 @@ pub async fn run(config: Config) -> Result<()> {
         .connect(config.database_url.expose())
         .await?;
     migrate(&db).await?;
-    let state = AppState::new(db, config.settings(), system_clock()).await?;
+    let redis = redis::Client::open(config.redis_url.expose())
+        .map_err(|e| AuthError::Internal(format!("bad Redis URL: {e}")))?;
+    let redis = redis::aio::ConnectionManager::new(redis)
+        .await
+        .map_err(|e| AuthError::Internal(format!("redis: {e}")))?;
+    let state = AppState::new(
+        db,
+        redis,
+        config.settings(),
+        Default::default(),
+        system_clock(),
+    )
+    .await?;
     saascript_common::http::serve(app(state, &config.http), &config.http)
         .await
         .map_err(|e| AuthError::Internal(format!("serving: {e}")))

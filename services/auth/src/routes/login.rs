@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use serde::Deserialize;
 
 use crate::error::{AuthError, Result};
@@ -18,16 +19,34 @@ pub struct Login {
     pub tenant: Option<String>,
 }
 
+/// The client's address as the gateway reports it. The auth service is reachable only through
+/// the gateway, which replaces any client-supplied X-Forwarded-For (the gateway's trust model).
+fn client_ip(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        .unwrap_or("unknown")
+        .to_string()
+}
+
 pub async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(body): Json<Login>,
 ) -> Result<Json<TokenPair>> {
+    let ip = client_ip(&headers);
+    state.throttle.check(&body.email, &ip).await?;
     let user = users::find_by_email(&state.db, body.email.trim()).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords::verify(body.password, hash).await?;
     let Some(user) = user.filter(|_| matches) else {
+        state.throttle.failed(&body.email, &ip).await?;
         return Err(AuthError::BadCredentials);
     };
+    state.throttle.succeeded(&body.email).await?;
     let tenant = tokens::choose_tenant(&state, user.id, body.tenant)
         .await?
         .map(|(t, _)| t);
