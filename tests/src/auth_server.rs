@@ -14,6 +14,7 @@ use crate::unique::unique_ident;
 
 pub const ISSUER: &str = "http://auth.saascript.test";
 pub const AUDIENCE: &str = "saascript";
+pub const WEB_ORIGIN: &str = "http://web.saascript.test";
 
 pub struct AuthServer {
     pub base: String,
@@ -21,7 +22,9 @@ pub struct AuthServer {
     pub state: AppState,
     /// Seconds added to the real clock: tests move time forward with it.
     pub clock_offset: Arc<AtomicI64>,
+    pub email_queue: String,
     task: tokio::task::JoinHandle<()>,
+    relay: tokio::task::JoinHandle<()>,
 }
 
 impl AuthServer {
@@ -53,12 +56,10 @@ impl AuthServer {
                 .map_or(0, |d| d.as_secs() as i64);
             now + offset.load(Ordering::SeqCst)
         });
-        let settings = Settings {
-            issuer: ISSUER.into(),
-            audience: AUDIENCE.into(),
-            access_token_lifetime: Duration::from_secs(900),
-            refresh_token_lifetime: Duration::from_secs(3600),
-        };
+        // A queue of its own, so that parallel tests never take each other's emails.
+        let email_queue = format!("email.send.{}", unique_ident("test"));
+        let mut settings = Settings::new(ISSUER, AUDIENCE, &email_queue, WEB_ORIGIN);
+        settings.refresh_token_lifetime = Duration::from_secs(3600);
         let redis_url = env.endpoints.require(crate::Dependency::Redis);
         let redis = redis::Client::open(redis_url).expect("a Redis URL");
         let redis = redis::aio::ConnectionManager::new(redis)
@@ -78,6 +79,11 @@ impl AuthServer {
             request_timeout_ms: 10_000,
         };
         let app = saascript_auth::app(state.clone(), &http);
+        let relay = tokio::spawn(saascript_auth::outbox::run_relay(
+            state.db.clone(),
+            env.amqp_url().to_string(),
+            Duration::from_millis(100),
+        ));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -87,12 +93,47 @@ impl AuthServer {
             state,
             clock_offset,
             task,
+            relay,
+            email_queue,
         }
+    }
+
+    /// Marks the account's email verified, for tests about something else than verification.
+    pub async fn mark_verified(&self, email: &str) {
+        sqlx::query("UPDATE users SET email_verified = true WHERE lower(email) = lower($1)")
+            .bind(email)
+            .execute(&self.state.db)
+            .await
+            .expect("mark the email verified");
+    }
+
+    /// Starts a mailer on this server's email queue, sending to `smtp_url`.
+    pub fn start_mailer(
+        &self,
+        env: &TestEnv,
+        smtp_url: &str,
+        max_attempts: u32,
+        backoff: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let settings = saascript_auth::mailer::MailerSettings {
+            amqp_url: env.amqp_url().to_string(),
+            queue: self.email_queue.clone(),
+            smtp_url: smtp_url.to_string(),
+            from: "SaaScript <no-reply@saascript.test>".into(),
+            max_attempts,
+            base_backoff: backoff,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = saascript_auth::mailer::run(settings, std::future::pending()).await {
+                panic!("the mailer failed: {e}");
+            }
+        })
     }
 
     /// Stops the server and drops its database.
     pub async fn finish(self, env: &TestEnv) {
         self.task.abort();
+        self.relay.abort();
         self.state.db.close().await;
         let admin = env.postgres().await;
         let drop = format!(
@@ -110,5 +151,6 @@ impl AuthServer {
 impl Drop for AuthServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.relay.abort();
     }
 }

@@ -14,10 +14,12 @@ pub enum Dependency {
     Kafka,
     DynamoDb,
     Stripe,
+    Smtp,
+    SmtpMaildir,
 }
 
 impl Dependency {
-    pub const ALL: [Dependency; 8] = [
+    pub const ALL: [Dependency; 10] = [
         Dependency::Kubernetes,
         Dependency::Postgres,
         Dependency::Redis,
@@ -26,6 +28,8 @@ impl Dependency {
         Dependency::Kafka,
         Dependency::DynamoDb,
         Dependency::Stripe,
+        Dependency::Smtp,
+        Dependency::SmtpMaildir,
     ];
 
     /// The environment variable that holds the endpoint.
@@ -39,6 +43,8 @@ impl Dependency {
             Dependency::Kafka => "KAFKA_BROKERS",
             Dependency::DynamoDb => "DYNAMODB_ENDPOINT",
             Dependency::Stripe => "STRIPE_API_BASE",
+            Dependency::Smtp => "SMTP_URL",
+            Dependency::SmtpMaildir => "SMTP_MAILDIR",
         }
     }
 
@@ -52,6 +58,7 @@ impl Dependency {
             Dependency::Kafka => "kafka",
             Dependency::DynamoDb => "dynamodb",
             Dependency::Stripe => "stripe",
+            Dependency::Smtp | Dependency::SmtpMaildir => "smtp",
         }
     }
 
@@ -66,6 +73,7 @@ impl Dependency {
             Dependency::Kafka => "The Kafka broker (tansu)",
             Dependency::DynamoDb => "The DynamoDB server (dynalite)",
             Dependency::Stripe => "The Stripe fake (localstripe)",
+            Dependency::Smtp | Dependency::SmtpMaildir => "The SMTP sink (aiosmtpd)",
         }
     }
 

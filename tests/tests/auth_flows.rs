@@ -46,6 +46,7 @@ async fn register_login_refresh_reuse_and_logout() {
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
+    server.mark_verified(&email).await;
     assert_eq!(status, StatusCode::CREATED, "{user}");
     let (status, tokens) = post(
         &http,
@@ -150,6 +151,7 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
         json!({ "email": "not-an-email", "password": PASSWORD }),
     )
     .await;
+    server.mark_verified(&email).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Unique without regard to case.
@@ -159,6 +161,7 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
+    server.mark_verified(&email).await;
     let (status, problem) = post(
         &http,
         server.url("/auth/register"),
@@ -219,6 +222,7 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
+    server.mark_verified(&email).await;
     sqlx::query(
         "INSERT INTO memberships (user_id, tenant, role) VALUES ($1::text::uuid, 'acme', 'owner')",
     )
@@ -265,6 +269,7 @@ async fn rotated_keys_keep_verifying_their_tokens_and_expired_tokens_are_refused
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
+    server.mark_verified(&email).await;
     let (_, before) = post(
         &http,
         server.url("/auth/login"),

@@ -21,6 +21,19 @@ pub struct Config {
     /// Redis, for login throttling.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: Sensitive,
+    /// RabbitMQ, where the outbox relay publishes email tasks.
+    #[arg(
+        long,
+        env = "AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
+    pub amqp_url: Sensitive,
+    /// The queue of email tasks.
+    #[arg(long, env = "EMAIL_QUEUE", default_value = "email.send")]
+    pub email_queue: String,
+    /// The web UI, for the links in emails.
+    #[arg(long, env = "WEB_ORIGIN", default_value = "http://127.0.0.1:3000")]
+    pub web_origin: String,
     /// The `iss` of the access tokens; also where the JWKS is published.
     #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
     pub issuer: String,
@@ -42,15 +55,39 @@ pub struct Settings {
     pub audience: String,
     pub access_token_lifetime: Duration,
     pub refresh_token_lifetime: Duration,
+    pub verify_token_lifetime: Duration,
+    pub reset_token_lifetime: Duration,
+    pub email_queue: String,
+    pub web_origin: String,
+}
+
+impl Settings {
+    /// The lifetimes the service uses, for an issuer and an audience.
+    pub fn new(issuer: &str, audience: &str, email_queue: &str, web_origin: &str) -> Settings {
+        Settings {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            access_token_lifetime: Duration::from_secs(900),
+            refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            verify_token_lifetime: Duration::from_secs(24 * 3600),
+            reset_token_lifetime: Duration::from_secs(3600),
+            email_queue: email_queue.into(),
+            web_origin: web_origin.into(),
+        }
+    }
 }
 
 impl Config {
     pub fn settings(&self) -> Settings {
         Settings {
-            issuer: self.issuer.clone(),
-            audience: self.audience.clone(),
             access_token_lifetime: Duration::from_secs(self.access_token_seconds),
             refresh_token_lifetime: Duration::from_secs(self.refresh_token_seconds),
+            ..Settings::new(
+                &self.issuer,
+                &self.audience,
+                &self.email_queue,
+                &self.web_origin,
+            )
         }
     }
 }

@@ -13,6 +13,10 @@ pub enum AuthError {
     /// The same answer whether the account exists or not, so that accounts cannot be enumerated.
     #[error("the email or password is wrong")]
     BadCredentials,
+    #[error("the email address is not verified yet; use the link in the verification email")]
+    EmailNotVerified,
+    #[error("the link is invalid, used or expired")]
+    BadEmailToken,
     #[error("you are not a member of tenant {0}")]
     NotAMember(String),
     #[error("the refresh token is invalid or expired")]
@@ -35,7 +39,8 @@ impl ApiError for AuthError {
             AuthError::BadCredentials
             | AuthError::BadRefreshToken
             | AuthError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            AuthError::NotAMember(_) => StatusCode::FORBIDDEN,
+            AuthError::NotAMember(_) | AuthError::EmailNotVerified => StatusCode::FORBIDDEN,
+            AuthError::BadEmailToken => StatusCode::BAD_REQUEST,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Database(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -47,6 +52,8 @@ impl ApiError for AuthError {
             AuthError::EmailTaken => "email_taken",
             AuthError::BadCredentials => "bad_credentials",
             AuthError::NotAMember(_) => "not_a_member",
+            AuthError::EmailNotVerified => "email_not_verified",
+            AuthError::BadEmailToken => "email_token_invalid",
             AuthError::BadRefreshToken => "refresh_token_invalid",
             AuthError::RefreshTokenReused => "refresh_token_reused",
             AuthError::TooManyAttempts(_) => "too_many_attempts",

@@ -5,9 +5,13 @@
 //! `router(state)` is the service; `run(config)` connects, migrates and serves it.
 
 pub mod config;
+pub mod email_tokens;
 pub mod encoding;
 pub mod error;
 pub mod keys;
+pub mod mail;
+pub mod mailer;
+pub mod outbox;
 pub mod passwords;
 pub mod refresh_tokens;
 pub mod routes;
@@ -138,13 +142,20 @@ pub async fn run(config: Config) -> Result<()> {
         .await
         .map_err(|e| AuthError::Internal(format!("redis: {e}")))?;
     let state = AppState::new(
-        db,
+        db.clone(),
         redis,
         config.settings(),
         Default::default(),
         system_clock(),
     )
     .await?;
+    // The outbox relay runs beside the service; a task committed with a change is published
+    // even if RabbitMQ is down at that moment.
+    tokio::spawn(outbox::run_relay(
+        db,
+        config.amqp_url.expose().to_string(),
+        Duration::from_millis(500),
+    ));
     saascript_common::http::serve(app(state, &config.http), &config.http)
         .await
         .map_err(|e| AuthError::Internal(format!("serving: {e}")))

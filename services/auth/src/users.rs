@@ -10,36 +10,43 @@ pub struct StoredUser {
     pub email: String,
     pub password_hash: String,
     pub platform_admin: bool,
+    pub email_verified: bool,
 }
 
 /// Creates a user; an email that exists in any letter case is `EmailTaken`.
-pub async fn create(db: &PgPool, email: &str, password_hash: &str) -> Result<Uuid> {
+pub async fn create(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    email: &str,
+    password_hash: &str,
+) -> Result<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query("INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(email)
         .bind(password_hash)
-        .execute(db)
+        .execute(&mut **tx)
         .await
         .map_err(map_unique_email)?;
     Ok(id)
 }
 
 pub async fn find_by_email(db: &PgPool, email: &str) -> Result<Option<StoredUser>> {
-    let row: Option<(Uuid, String, String, bool)> = sqlx::query_as(
-        "SELECT id, email, password_hash, platform_admin FROM users WHERE lower(email) = lower($1)",
+    let row: Option<(Uuid, String, String, bool, bool)> = sqlx::query_as(
+        "SELECT id, email, password_hash, platform_admin, email_verified FROM users
+         WHERE lower(email) = lower($1)",
     )
     .bind(email)
     .fetch_optional(db)
     .await?;
-    Ok(
-        row.map(|(id, email, password_hash, platform_admin)| StoredUser {
+    Ok(row.map(
+        |(id, email, password_hash, platform_admin, email_verified)| StoredUser {
             id,
             email,
             password_hash,
             platform_admin,
-        }),
-    )
+            email_verified,
+        },
+    ))
 }
 
 pub async fn find_by_id(db: &PgPool, id: Uuid) -> Result<Option<(String, bool)>> {

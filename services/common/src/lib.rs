@@ -10,6 +10,7 @@ pub mod jwt;
 pub mod problem;
 pub mod sensitive;
 pub mod shutdown;
+pub mod tasks;
 
 pub use crypto::install_crypto_provider;
 pub use sensitive::Sensitive;

@@ -47,6 +47,10 @@ pub async fn login(
         return Err(AuthError::BadCredentials);
     };
     state.throttle.succeeded(&body.email).await?;
+    // Checked after the password, so that it reveals nothing to someone who does not know it.
+    if !user.email_verified {
+        return Err(AuthError::EmailNotVerified);
+    }
     let tenant = tokens::choose_tenant(&state, user.id, body.tenant)
         .await?
         .map(|(t, _)| t);

@@ -4,8 +4,10 @@ pub mod jwks;
 pub mod login;
 pub mod logout;
 pub mod me;
+pub mod password_reset;
 pub mod refresh;
 pub mod register;
+pub mod verify_email;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -19,6 +21,12 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/refresh", post(refresh::refresh))
         .route("/auth/logout", post(logout::logout))
         .route("/auth/me", get(me::me))
+        .route("/auth/verify-email", post(verify_email::verify_email))
+        .route("/auth/password-reset", post(password_reset::request))
+        .route(
+            "/auth/password-reset/confirm",
+            post(password_reset::confirm),
+        )
         .route("/.well-known/jwks.json", get(jwks::jwks))
         .with_state(state)
 }

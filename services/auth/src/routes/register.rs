@@ -6,8 +6,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::email_tokens::{self, Purpose};
 use crate::error::{AuthError, Result};
-use crate::{AppState, passwords, users};
+use crate::{AppState, mail, outbox, passwords, users};
 
 #[derive(Deserialize)]
 pub struct Register {
@@ -38,7 +39,23 @@ pub async fn register(
     check_email(&email)?;
     passwords::check_policy(&body.password)?;
     let hash = passwords::hash(body.password).await?;
-    let id = users::create(&state.db, &email, &hash).await?;
+    // The user, the verification token and the email task commit together, or not at all.
+    let mut tx = state.db.begin().await?;
+    let id = users::create(&mut tx, &email, &hash).await?;
+    let token = email_tokens::create(
+        &mut tx,
+        id,
+        Purpose::VerifyEmail,
+        state.settings.verify_token_lifetime,
+    )
+    .await?;
+    outbox::enqueue(
+        &mut tx,
+        &state.settings.email_queue,
+        mail::verification(&email, &state.settings.web_origin, &token),
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(user = %id, "user registered");
     Ok((
         StatusCode::CREATED,

@@ -1,0 +1,109 @@
+//! The task outbox: a task is written in the same transaction as the change that causes it, and
+//! a relay publishes it to RabbitMQ afterwards (with confirms), so a committed change never
+//! loses its task. A task may be published twice if the relay stops between the confirm and the
+//! mark; consumers are idempotent on the task id.
+
+use std::time::Duration;
+
+use lapin::options::ConfirmSelectOptions;
+use lapin::{Connection, ConnectionProperties};
+use saascript_common::tasks;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+/// Writes a task for `queue` inside the caller's transaction. The payload gets an `id`.
+pub async fn enqueue(
+    tx: &mut Transaction<'_, Postgres>,
+    queue: &str,
+    mut payload: serde_json::Value,
+) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    if let Some(object) = payload.as_object_mut() {
+        object.insert("id".into(), serde_json::Value::String(id.to_string()));
+    }
+    sqlx::query("INSERT INTO task_outbox (id, queue, payload) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(queue)
+        .bind(payload)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+/// Publishes pending tasks, oldest first, until there are none; returns how many.
+pub async fn relay_once(
+    db: &PgPool,
+    channel: &lapin::Channel,
+) -> std::result::Result<usize, String> {
+    let mut published = 0;
+    loop {
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        // SKIP LOCKED: several replicas relay side by side without publishing a task twice.
+        let batch: Vec<(Uuid, String, serde_json::Value)> = sqlx::query_as(
+            "SELECT id, queue, payload FROM task_outbox WHERE published_at IS NULL
+             ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+        if batch.is_empty() {
+            return Ok(published);
+        }
+        for (id, queue, payload) in &batch {
+            tasks::declare(channel, queue)
+                .await
+                .map_err(|e| e.to_string())?;
+            let bytes = serde_json::to_vec(payload).map_err(|e| e.to_string())?;
+            tasks::publish(channel, queue, &bytes, 0, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query("UPDATE task_outbox SET published_at = now() WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| e.to_string())?;
+            published += 1;
+        }
+        tx.commit().await.map_err(|e| e.to_string())?;
+    }
+}
+
+/// Relays forever: polls every `interval`, reconnecting to RabbitMQ after a failure.
+pub async fn run_relay(db: PgPool, amqp_url: String, interval: Duration) {
+    loop {
+        match Connection::connect(&amqp_url, ConnectionProperties::default()).await {
+            Ok(connection) => {
+                let channel = match connection.create_channel().await {
+                    Ok(channel) => channel,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox relay: no channel");
+                        tokio::time::sleep(interval).await;
+                        continue;
+                    }
+                };
+                if let Err(e) = channel
+                    .confirm_select(ConfirmSelectOptions::default())
+                    .await
+                {
+                    tracing::warn!(error = %e, "outbox relay: no confirms");
+                    continue;
+                }
+                loop {
+                    match relay_once(&db, &channel).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::debug!(published = n, "outbox relay"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "outbox relay failed; reconnecting");
+                            break;
+                        }
+                    }
+                    tokio::time::sleep(interval).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "outbox relay: RabbitMQ unreachable"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

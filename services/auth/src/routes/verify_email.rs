@@ -1,0 +1,30 @@
+//! POST /auth/verify-email: the token from the verification email marks the address verified.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::email_tokens::{self, Purpose};
+use crate::error::Result;
+
+#[derive(Deserialize)]
+pub struct VerifyEmail {
+    pub token: String,
+}
+
+pub async fn verify_email(
+    State(state): State<AppState>,
+    Json(body): Json<VerifyEmail>,
+) -> Result<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    let user_id = email_tokens::consume(&mut tx, &body.token, Purpose::VerifyEmail).await?;
+    sqlx::query("UPDATE users SET email_verified = true WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(user = %user_id, "email verified");
+    Ok(StatusCode::NO_CONTENT)
+}
