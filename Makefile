@@ -10,17 +10,21 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
 export CARGO_TERM_COLOR ?= never
 KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
 
-.PHONY: up down test toolchain deps crds operator examples fmt clippy nextest status
+.PHONY: up down test toolchain deps crds operator services examples fmt clippy nextest status
 
-up: toolchain deps crds operator examples
+up: toolchain deps crds operator services examples
 	@scripts/summary
 
 down:
+	scripts/services down
 	scripts/operator down
 	scripts/deps down
 
 status:
-	scripts/deps status; scripts/operator status
+	scripts/deps status; scripts/operator status; scripts/services status
+
+services: deps
+	scripts/services up
 
 operator: crds
 	scripts/operator up
