@@ -34,6 +34,12 @@ pub struct Config {
     /// The web UI, for the links in emails.
     #[arg(long, env = "WEB_ORIGIN", default_value = "http://127.0.0.1:3000")]
     pub web_origin: String,
+    /// Kafka, where the event relay publishes.
+    #[arg(long, env = "KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
+    pub kafka_brokers: String,
+    /// The topic of the service's events.
+    #[arg(long, env = "EVENTS_TOPIC", default_value = "saascript.events")]
+    pub events_topic: String,
     /// The `iss` of the access tokens; also where the JWKS is published.
     #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
     pub issuer: String,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod email_tokens;
 pub mod encoding;
 pub mod error;
+pub mod events;
 pub mod keys;
 pub mod mail;
 pub mod mailer;
@@ -152,8 +153,14 @@ pub async fn run(config: Config) -> Result<()> {
     // The outbox relay runs beside the service; a task committed with a change is published
     // even if RabbitMQ is down at that moment.
     tokio::spawn(outbox::run_relay(
-        db,
+        db.clone(),
         config.amqp_url.expose().to_string(),
+        Duration::from_millis(500),
+    ));
+    tokio::spawn(events::run_relay(
+        db,
+        events::producer(&config.kafka_brokers)?,
+        config.events_topic.clone(),
         Duration::from_millis(500),
     ));
     saascript_common::http::serve(app(state, &config.http), &config.http)

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::email_tokens::{self, Purpose};
 use crate::error::{AuthError, Result};
-use crate::{AppState, mail, outbox, passwords, users};
+use crate::{AppState, events, mail, outbox, passwords, users};
 
 #[derive(Deserialize)]
 pub struct Register {
@@ -53,6 +53,17 @@ pub async fn register(
         &mut tx,
         &state.settings.email_queue,
         mail::verification(&email, &state.settings.web_origin, &token),
+    )
+    .await?;
+    let data = json!({ "id": id, "email": email });
+    let now = state.clock_now();
+    events::record(
+        &mut tx,
+        "auth.user.registered",
+        None,
+        &id.to_string(),
+        data,
+        now,
     )
     .await?;
     tx.commit().await?;

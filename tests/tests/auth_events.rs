@@ -1,0 +1,92 @@
+//! auth.user.registered reaches Kafka exactly once through the event outbox, even when the
+//! service is restarted right after the commit: the event was committed with the user, and the
+//! relay of the next process publishes it, once.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+use saascript_tests::auth_server::AuthServer;
+use saascript_tests::{TestEnv, unique_name};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_registration_event_reaches_kafka_exactly_once_across_a_restart() {
+    let env = TestEnv::new();
+    env.ensure_kafka().await;
+    let topic = unique_name("auth-events");
+    let admin: AdminClient<_> = env.kafka_config().create().unwrap();
+    admin
+        .create_topics(
+            &[NewTopic::new(&topic, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await
+        .unwrap();
+
+    // The process that commits the registration stops before its relay runs.
+    let server = AuthServer::start(&env).await;
+    let http = reqwest::Client::new();
+    let email = format!("{}@example.com", unique_name("event"));
+    let response = http
+        .post(server.url("/auth/register"))
+        .json(&json!({ "email": email, "password": "correct horse battery staple" }))
+        .send()
+        .await
+        .unwrap();
+    let user: Value = response.json().await.unwrap();
+
+    // The next process's relay publishes what is pending, once; a second pass finds nothing.
+    let producer = saascript_auth::events::producer(env.kafka_brokers()).unwrap();
+    let db = &server.state.db;
+    assert_eq!(
+        saascript_auth::events::relay_once(db, &producer, &topic)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        saascript_auth::events::relay_once(db, &producer, &topic)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Exactly one message in the topic, and it is the CloudEvent of this registration.
+    let probe: BaseConsumer = env
+        .kafka_config()
+        .set("group.id", unique_name("g"))
+        .create()
+        .unwrap();
+    let (low, high) = probe
+        .fetch_watermarks(&topic, 0, Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(high - low, 1, "exactly one event in the topic");
+    let consumer: StreamConsumer = env
+        .kafka_config()
+        .set("group.id", unique_name("g"))
+        .create()
+        .unwrap();
+    let mut partitions = TopicPartitionList::new();
+    partitions
+        .add_partition_offset(&topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&partitions).unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(20), consumer.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let event: Value = serde_json::from_slice(message.payload().unwrap()).unwrap();
+    assert_eq!(event["specversion"], "1.0");
+    assert_eq!(event["type"], "auth.user.registered");
+    assert_eq!(event["source"], "saascript/auth");
+    assert_eq!(event["subject"], user["id"]);
+    assert_eq!(event["data"]["email"], email.as_str());
+    assert_eq!(
+        message.key(),
+        user["id"].as_str().map(str::as_bytes),
+        "keyed by the subject (no tenant yet)"
+    );
+    server.finish(&env).await;
+}
