@@ -8,6 +8,7 @@
 pub mod auth_server;
 pub mod crds;
 pub mod endpoints;
+pub mod http;
 pub mod maildir;
 pub mod operator;
 pub mod private_api_server;

@@ -9,17 +9,12 @@ use lapin::types::FieldTable;
 use reqwest::StatusCode;
 use saascript_common::tasks::dead_queue;
 use saascript_tests::auth_server::{AuthServer, WEB_ORIGIN};
+use saascript_tests::http::post_json;
 use saascript_tests::maildir::{token_from, wait_for_mail};
 use saascript_tests::{Dependency, TestEnv, unique_name, wait};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
-
-async fn post(http: &reqwest::Client, url: String, body: Value) -> (StatusCode, Value) {
-    let response = http.post(url).json(&body).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn register_verify_by_email_then_log_in_and_reset_the_password() {
@@ -31,7 +26,7 @@ async fn register_verify_by_email_then_log_in_and_reset_the_password() {
     let http = reqwest::Client::new();
     let email = format!("{}@example.com", unique_name("mail"));
 
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email, "password": PASSWORD }),
@@ -39,7 +34,7 @@ async fn register_verify_by_email_then_log_in_and_reset_the_password() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     // Not verified yet: the right password is not enough.
-    let (status, problem) = post(
+    let (status, problem) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
@@ -66,7 +61,7 @@ async fn register_verify_by_email_then_log_in_and_reset_the_password() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     // Single use.
-    let (status, problem) = post(
+    let (status, problem) = post_json(
         &http,
         server.url("/auth/verify-email"),
         json!({ "token": token }),
@@ -74,7 +69,7 @@ async fn register_verify_by_email_then_log_in_and_reset_the_password() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(problem["code"], "email_token_invalid");
-    let (status, session) = post(
+    let (status, session) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
@@ -83,14 +78,14 @@ async fn register_verify_by_email_then_log_in_and_reset_the_password() {
     assert_eq!(status, StatusCode::OK, "{session}");
 
     // Password reset: 202 whatever the address, a link by email, and every session ends.
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/password-reset"),
         json!({ "email": "nobody@example.com" }),
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/password-reset"),
         json!({ "email": email }),
@@ -106,7 +101,7 @@ async fn register_verify_by_email_then_log_in_and_reset_the_password() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/refresh"),
         json!({ "refresh_token": session["refresh_token"] }),
@@ -117,14 +112,14 @@ async fn register_verify_by_email_then_log_in_and_reset_the_password() {
         StatusCode::UNAUTHORIZED,
         "the reset ends the old sessions"
     );
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": new_password }),
@@ -144,7 +139,7 @@ async fn a_refusing_mail_server_means_retries_then_the_dead_letter_queue() {
     let mailer = server.start_mailer(&env, "smtp://127.0.0.1:1", 3, Duration::from_millis(50));
     let http = reqwest::Client::new();
     let email = format!("{}@example.com", unique_name("dead"));
-    post(
+    post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email, "password": PASSWORD }),

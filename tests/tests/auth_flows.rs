@@ -7,16 +7,11 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use saascript_common::jwt::{JwtVerifier, VerifierSettings};
 use saascript_tests::auth_server::{AUDIENCE, AuthServer, ISSUER};
+use saascript_tests::http::post_json;
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-async fn post(http: &reqwest::Client, url: String, body: Value) -> (StatusCode, Value) {
-    let response = http.post(url).json(&body).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn me(http: &reqwest::Client, server: &AuthServer, access: &str) -> (StatusCode, Value) {
     let response = http
@@ -40,7 +35,7 @@ async fn register_login_refresh_reuse_and_logout() {
     let http = reqwest::Client::new();
     let email = email();
 
-    let (status, user) = post(
+    let (status, user) = post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email, "password": PASSWORD }),
@@ -48,7 +43,7 @@ async fn register_login_refresh_reuse_and_logout() {
     .await;
     server.mark_verified(&email).await;
     assert_eq!(status, StatusCode::CREATED, "{user}");
-    let (status, tokens) = post(
+    let (status, tokens) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
@@ -65,7 +60,7 @@ async fn register_login_refresh_reuse_and_logout() {
 
     // Refresh rotates: a new pair, and the old refresh token is used up.
     let first_refresh = tokens["refresh_token"].as_str().unwrap().to_string();
-    let (status, rotated) = post(
+    let (status, rotated) = post_json(
         &http,
         server.url("/auth/refresh"),
         json!({ "refresh_token": first_refresh }),
@@ -82,7 +77,7 @@ async fn register_login_refresh_reuse_and_logout() {
     );
 
     // Reusing the old token revokes the whole family, including the newest token.
-    let (status, problem) = post(
+    let (status, problem) = post_json(
         &http,
         server.url("/auth/refresh"),
         json!({ "refresh_token": first_refresh }),
@@ -90,7 +85,7 @@ async fn register_login_refresh_reuse_and_logout() {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(problem["code"], "refresh_token_reused");
-    let (status, problem) = post(
+    let (status, problem) = post_json(
         &http,
         server.url("/auth/refresh"),
         json!({ "refresh_token": second_refresh }),
@@ -100,7 +95,7 @@ async fn register_login_refresh_reuse_and_logout() {
     assert_eq!(problem["code"], "refresh_token_invalid");
 
     // Logout ends a fresh session.
-    let (_, again) = post(
+    let (_, again) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
@@ -114,7 +109,7 @@ async fn register_login_refresh_reuse_and_logout() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/refresh"),
         json!({ "refresh_token": refresh }),
@@ -131,7 +126,7 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
     let http = reqwest::Client::new();
     let email = email();
 
-    let (status, problem) = post(
+    let (status, problem) = post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email, "password": "short" }),
@@ -145,7 +140,7 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
             .unwrap()
             .contains("at least 12 characters")
     );
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": "not-an-email", "password": PASSWORD }),
@@ -155,14 +150,14 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Unique without regard to case.
-    post(
+    post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
     server.mark_verified(&email).await;
-    let (status, problem) = post(
+    let (status, problem) = post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email.to_uppercase(), "password": PASSWORD }),
@@ -171,7 +166,7 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(problem["code"], "email_taken");
     // Logging in works in any case too.
-    let (status, _) = post(
+    let (status, _) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email.to_uppercase(), "password": PASSWORD }),
@@ -180,13 +175,13 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
     assert_eq!(status, StatusCode::OK);
 
     // A wrong password and an unknown account get the very same answer.
-    let (s1, wrong) = post(
+    let (s1, wrong) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": "wrong password!!" }),
     )
     .await;
-    let (s2, unknown) = post(
+    let (s2, unknown) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": "nobody@example.com", "password": PASSWORD }),
@@ -216,7 +211,7 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
     let server = AuthServer::start(&env).await;
     let http = reqwest::Client::new();
     let email = email();
-    let (_, user) = post(
+    let (_, user) = post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email, "password": PASSWORD }),
@@ -231,7 +226,7 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
     .await
     .unwrap();
 
-    let (status, tokens) = post(
+    let (status, tokens) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
@@ -246,7 +241,7 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
         json!([{ "tenant": "acme", "role": "owner" }])
     );
 
-    let (status, problem) = post(
+    let (status, problem) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD, "tenant": "globex" }),
@@ -263,14 +258,14 @@ async fn rotated_keys_keep_verifying_their_tokens_and_expired_tokens_are_refused
     let server = AuthServer::start(&env).await;
     let http = reqwest::Client::new();
     let email = email();
-    post(
+    post_json(
         &http,
         server.url("/auth/register"),
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
     server.mark_verified(&email).await;
-    let (_, before) = post(
+    let (_, before) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
@@ -279,7 +274,7 @@ async fn rotated_keys_keep_verifying_their_tokens_and_expired_tokens_are_refused
     let old_token = before["access_token"].as_str().unwrap().to_string();
 
     let new_kid = server.state.keys.rotate().await.unwrap();
-    let (_, after) = post(
+    let (_, after) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
@@ -315,7 +310,7 @@ async fn rotated_keys_keep_verifying_their_tokens_and_expired_tokens_are_refused
 
     // Sixteen minutes later the access token has expired, here and at the other service.
     server.clock_offset.store(-16 * 60, Ordering::SeqCst);
-    let (_, stale) = post(
+    let (_, stale) = post_json(
         &http,
         server.url("/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
