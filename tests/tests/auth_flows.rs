@@ -184,7 +184,8 @@ async fn bad_input_and_bad_credentials_get_clear_problems() {
     let (s2, unknown) = post_json(
         &http,
         server.url("/auth/login"),
-        json!({ "email": "nobody@example.com", "password": PASSWORD }),
+        // An address of its own: a shared one would lock up after a few runs.
+        json!({ "email": format!("{}@example.com", unique_name("nobody")), "password": PASSWORD }),
     )
     .await;
     assert_eq!(

@@ -56,10 +56,12 @@ impl Throttle {
         Throttle { redis, settings }
     }
 
-    /// Refuses with `TooManyAttempts` while the account or the IP is locked.
-    pub async fn check(&self, email: &str, ip: &str) -> Result<()> {
+    /// Refuses with `TooManyAttempts` while the account or the IP is locked. Without a known IP
+    /// only the account counts: lumping unknown clients together would let one of them lock out
+    /// all the others.
+    pub async fn check(&self, email: &str, ip: Option<&str>) -> Result<()> {
         let mut redis = self.redis.clone();
-        for key in [account_key(email), ip_key(ip)] {
+        for key in std::iter::once(account_key(email)).chain(ip.map(ip_key)) {
             let ttl: i64 = redis::cmd("PTTL")
                 .arg(format!("{key}:lock"))
                 .query_async(&mut redis)
@@ -74,13 +76,13 @@ impl Throttle {
         Ok(())
     }
 
-    /// Counts a failure against both keys, locking those past their allowance.
-    pub async fn failed(&self, email: &str, ip: &str) -> Result<()> {
+    /// Counts a failure against the account (and the IP, when known), locking those past their
+    /// allowance.
+    pub async fn failed(&self, email: &str, ip: Option<&str>) -> Result<()> {
         let s = &self.settings;
-        for (key, allowed) in [
-            (account_key(email), s.account_failures),
-            (ip_key(ip), s.ip_failures),
-        ] {
+        let keys = std::iter::once((account_key(email), s.account_failures))
+            .chain(ip.map(|ip| (ip_key(ip), s.ip_failures)));
+        for (key, allowed) in keys {
             let mut redis = self.redis.clone();
             let (failures,): (u32,) = redis::pipe()
                 .atomic()

@@ -21,15 +21,14 @@ pub struct Login {
 
 /// The client's address as the gateway reports it. The auth service is reachable only through
 /// the gateway, which replaces any client-supplied X-Forwarded-For (the gateway's trust model).
-fn client_ip(headers: &HeaderMap) -> String {
+fn client_ip(headers: &HeaderMap) -> Option<String> {
     headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .map(str::trim)
         .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-        .unwrap_or("unknown")
-        .to_string()
+        .map(str::to_string)
 }
 
 pub async fn login(
@@ -38,12 +37,12 @@ pub async fn login(
     Json(body): Json<Login>,
 ) -> Result<Json<TokenPair>> {
     let ip = client_ip(&headers);
-    state.throttle.check(&body.email, &ip).await?;
+    state.throttle.check(&body.email, ip.as_deref()).await?;
     let user = users::find_by_email(&state.db, body.email.trim()).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords::verify(body.password, hash).await?;
     let Some(user) = user.filter(|_| matches) else {
-        state.throttle.failed(&body.email, &ip).await?;
+        state.throttle.failed(&body.email, ip.as_deref()).await?;
         return Err(AuthError::BadCredentials);
     };
     state.throttle.succeeded(&body.email).await?;
