@@ -262,7 +262,13 @@ async fn main() {
 
     let run = new_run_id();
     let first = OperatorProcess::start(&env, &run, 19192).await;
-    let one = onboard(&tenants, &run, &[unique_name("one")]).await;
+    // One tenant at a time, BENCH_SINGLE_RUNS (20) times: the latency an admin sees.
+    let mut one = vec![];
+    for _ in 0..env_usize("BENCH_SINGLE_RUNS", 20) {
+        one.extend(onboard(&tenants, &run, &[unique_name("one")]).await);
+    }
+    one.sort_by(f64::total_cmp);
+    let singles = one.len();
     let names: Vec<String> = (0..n).map(|_| unique_name("many")).collect();
     let started = Instant::now();
     let many = onboard(&tenants, &run, &names).await;
@@ -273,7 +279,7 @@ async fn main() {
     // Its Kubernetes write requests (its own metric) over that full pass must be zero.
     let operator = OperatorProcess::start(&env, &run, 19193).await;
     let resync_started = Instant::now();
-    let total = (n + 1) as u64;
+    let total = (n + singles) as u64;
     while operator
         .metric("saascript_operator_reconciles_total ")
         .await
@@ -295,7 +301,7 @@ async fn main() {
     let rss_n = operator.rss_mib();
 
     // Memory with M tenants: add the rest, wait for all to be Ready, read RSS.
-    let extra: Vec<String> = (0..m.saturating_sub(n + 1))
+    let extra: Vec<String> = (0..m.saturating_sub(n + singles))
         .map(|_| unique_name("mem"))
         .collect();
     let started = Instant::now();
@@ -307,14 +313,16 @@ async fn main() {
     let line = json!({
         "bench": "tenant_onboarding",
         "build": if cfg!(debug_assertions) { "debug" } else { "release" },
-        "one_tenant_ms": one[0],
+        "one_tenant_runs": singles,
+        "one_tenant_p50_ms": percentile(&one, 50.0),
+        "one_tenant_p99_ms": percentile(&one, 99.0),
         "tenants_at_once": n,
         "at_once_p50_ms": percentile(&many, 50.0),
         "at_once_p99_ms": percentile(&many, 99.0),
         "at_once_total_s": many_total,
         "direct_sequential_p50_ms": direct_p50,
         "direct_sequential_estimate_total_s": direct_p50 * n as f64 / 1000.0,
-        "operator_vs_direct_p50_ratio_one": one[0] / direct_p50,
+        "operator_vs_direct_p50_ratio_one": percentile(&one, 50.0) / direct_p50,
         "operator_vs_direct_total_ratio_many": many_total / (direct_p50 * n as f64 / 1000.0),
         "steady_resync_reconciles": reconciles_during,
         "steady_resync_seconds": resync_seconds,
