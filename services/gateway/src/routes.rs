@@ -1,0 +1,102 @@
+//! The route table: which upstream serves a path, and which paths need no token.
+
+use axum::http::Method;
+
+/// A service behind the gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Upstream {
+    Auth,
+    Profiles,
+    Billing,
+    Projects,
+    Tenants,
+}
+
+/// Where a request goes: the upstream and the path there (the `/api` prefix removed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub upstream: Upstream,
+    pub path: String,
+}
+
+/// The upstream of a gateway path, or None for a path the gateway does not serve.
+pub fn target(path: &str) -> Option<Target> {
+    if path == "/.well-known/jwks.json" {
+        return Some(Target {
+            upstream: Upstream::Auth,
+            path: path.to_string(),
+        });
+    }
+    let rest = path.strip_prefix("/api/")?;
+    let (service, _) = rest.split_once('/').unwrap_or((rest, ""));
+    let upstream = match service {
+        "auth" => Upstream::Auth,
+        "profiles" => Upstream::Profiles,
+        "billing" => Upstream::Billing,
+        "projects" => Upstream::Projects,
+        "tenants" => Upstream::Tenants,
+        _ => return None,
+    };
+    Some(Target {
+        upstream,
+        path: format!("/{rest}"),
+    })
+}
+
+/// Paths that need no token: signing up and in, the keys, the links from emails, and Stripe's
+/// webhook (which billing verifies by its signature).
+pub fn is_public(method: &Method, path: &str) -> bool {
+    const PUBLIC_POSTS: [&str; 7] = [
+        "/api/auth/register",
+        "/api/auth/login",
+        "/api/auth/refresh",
+        "/api/auth/verify-email",
+        "/api/auth/password-reset",
+        "/api/auth/password-reset/confirm",
+        "/api/billing/webhooks/stripe",
+    ];
+    (method == Method::GET && path == "/.well-known/jwks.json")
+        || (method == Method::POST && PUBLIC_POSTS.contains(&path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_their_upstream_without_the_api_prefix() {
+        assert_eq!(
+            target("/api/auth/login"),
+            Some(Target {
+                upstream: Upstream::Auth,
+                path: "/auth/login".into()
+            })
+        );
+        assert_eq!(
+            target("/api/projects/p1/tasks").unwrap().path,
+            "/projects/p1/tasks"
+        );
+        assert_eq!(
+            target("/api/profiles").unwrap().upstream,
+            Upstream::Profiles
+        );
+        assert_eq!(
+            target("/.well-known/jwks.json").unwrap().upstream,
+            Upstream::Auth
+        );
+        assert_eq!(target("/api/secret-admin/x"), None);
+        assert_eq!(target("/auth/login"), None, "only /api is routed");
+    }
+
+    #[test]
+    fn only_the_listed_routes_are_public() {
+        assert!(is_public(&Method::POST, "/api/auth/login"));
+        assert!(is_public(&Method::POST, "/api/billing/webhooks/stripe"));
+        assert!(!is_public(&Method::GET, "/api/auth/me"));
+        assert!(
+            !is_public(&Method::GET, "/api/auth/login"),
+            "the method matters"
+        );
+        assert!(!is_public(&Method::POST, "/api/auth/login/../me"));
+    }
+}

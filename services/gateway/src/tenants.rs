@@ -1,0 +1,65 @@
+//! What the gateway knows of tenants, from Tenant CRs through a kube-runtime reflector: an
+//! in-memory copy kept current by a watch, so no request costs an API call.
+
+use kube::api::Api;
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use saascript_crds::Tenant;
+
+/// A tenant, as far as admission is concerned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantInfo {
+    pub suspended: bool,
+    pub requests_per_second: Option<u32>,
+}
+
+#[derive(Clone)]
+pub struct TenantDirectory {
+    store: Store<Tenant>,
+}
+
+impl TenantDirectory {
+    /// Starts the watch in the background and returns the directory reading it.
+    pub fn start(client: kube::Client) -> TenantDirectory {
+        let (store, writer) = reflector::store();
+        let stream = reflector::reflector(
+            writer,
+            watcher(Api::<Tenant>::all(client), watcher::Config::default()),
+        )
+        .default_backoff()
+        .touched_objects();
+        tokio::spawn(async move {
+            use futures::StreamExt;
+            stream
+                .for_each(|event| async move {
+                    if let Err(e) = event {
+                        tracing::warn!(error = %e, "the Tenant watch failed; retrying");
+                    }
+                })
+                .await;
+        });
+        TenantDirectory { store }
+    }
+
+    /// Whether the first list has arrived (before that, every tenant would look unknown).
+    pub async fn synced(&self) -> bool {
+        tokio::time::timeout(
+            std::time::Duration::from_millis(10),
+            self.store.wait_until_ready(),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok())
+    }
+
+    pub fn lookup(&self, tenant: &str) -> Option<TenantInfo> {
+        let tenant = self.store.get(&ObjectRef::new(tenant))?;
+        Some(TenantInfo {
+            suspended: tenant.spec.suspended,
+            requests_per_second: tenant
+                .status
+                .as_ref()
+                .and_then(|s| s.entitlements.as_ref())
+                .and_then(|e| u32::try_from(e.requests_per_second).ok()),
+        })
+    }
+}
