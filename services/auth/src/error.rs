@@ -17,6 +17,8 @@ pub enum AuthError {
     EmailNotVerified,
     #[error("the link is invalid, used or expired")]
     BadEmailToken,
+    #[error("{0}")]
+    Forbidden(String),
     #[error("you are not a member of tenant {0}")]
     NotAMember(String),
     #[error("the refresh token is invalid or expired")]
@@ -39,7 +41,9 @@ impl ApiError for AuthError {
             AuthError::BadCredentials
             | AuthError::BadRefreshToken
             | AuthError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            AuthError::NotAMember(_) | AuthError::EmailNotVerified => StatusCode::FORBIDDEN,
+            AuthError::NotAMember(_) | AuthError::EmailNotVerified | AuthError::Forbidden(_) => {
+                StatusCode::FORBIDDEN
+            }
             AuthError::BadEmailToken => StatusCode::BAD_REQUEST,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Database(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -52,6 +56,7 @@ impl ApiError for AuthError {
             AuthError::EmailTaken => "email_taken",
             AuthError::BadCredentials => "bad_credentials",
             AuthError::NotAMember(_) => "not_a_member",
+            AuthError::Forbidden(_) => "forbidden",
             AuthError::EmailNotVerified => "email_not_verified",
             AuthError::BadEmailToken => "email_token_invalid",
             AuthError::BadRefreshToken => "refresh_token_invalid",

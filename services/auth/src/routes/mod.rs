@@ -1,5 +1,6 @@
 //! The HTTP routes of the auth service, one per file.
 
+pub mod invitations;
 pub mod jwks;
 pub mod login;
 pub mod logout;
@@ -22,6 +23,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(logout::logout))
         .route("/auth/me", get(me::me))
         .route("/auth/verify-email", post(verify_email::verify_email))
+        .route("/auth/invitations", post(invitations::invite))
+        .route("/auth/invitations/accept", post(invitations::accept))
         .route("/auth/password-reset", post(password_reset::request))
         .route(
             "/auth/password-reset/confirm",
