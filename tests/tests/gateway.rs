@@ -244,6 +244,18 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
         (StatusCode::GATEWAY_TIMEOUT, Some("upstream_timeout"))
     );
 
+    // The merged OpenAPI document: auth's routes under /api.
+    let (status, _, document) = f.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        document["paths"]["/api/auth/login"]["post"].is_object(),
+        "{document}"
+    );
+    assert!(document["paths"]["/api/auth/invitations"]["post"].is_object());
+    assert!(document["components"]["schemas"]["TokenPair"].is_object());
+    // The echo upstreams answer every path, so they count as available (with no paths).
+    assert_eq!(document["x-unavailable"], json!([]));
+
     // CORS for the web origin.
     let preflight = f
         .http

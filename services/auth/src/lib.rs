@@ -12,6 +12,7 @@ pub mod events;
 pub mod keys;
 pub mod mail;
 pub mod mailer;
+pub mod openapi;
 pub mod outbox;
 pub mod passwords;
 pub mod refresh_tokens;

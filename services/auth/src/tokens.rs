@@ -9,7 +9,7 @@ use crate::error::{AuthError, Result};
 use crate::refresh_tokens::{self, Session};
 use crate::users;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub token_type: &'static str,

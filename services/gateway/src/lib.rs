@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod identity;
+pub mod openapi;
 pub mod proxy;
 pub mod rate_limit;
 pub mod routes;
@@ -83,6 +84,9 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
 async fn handle(State(state): State<AppState>, mut request: Request) -> Response {
     let path = request.uri().path().to_string();
     let method = request.method().clone();
+    if method == Method::GET && path == "/api/openapi.json" {
+        return axum::Json(openapi::merged(&state).await).into_response();
+    }
     let Some(target) = routes::target(&path) else {
         return problem(StatusCode::NOT_FOUND, "not_found", "no such route");
     };

@@ -21,12 +21,15 @@ fn hash(token: &str) -> Vec<u8> {
     digest(&SHA256, token.as_bytes()).as_ref().to_vec()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Invite {
     pub email: String,
     pub role: String,
 }
 
+/// Invites an address to the caller's tenant (owners and admins).
+#[utoipa::path(post, path = "/auth/invitations", tag = "auth", request_body = Invite, security(("bearer" = [])),
+    responses((status = 201, description = "Invited"), (status = 403, description = "forbidden")))]
 pub async fn invite(
     State(state): State<AppState>,
     context: TenantContext,
@@ -81,11 +84,14 @@ pub async fn invite(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Accept {
     pub token: String,
 }
 
+/// Accepts an invitation sent to the caller's address.
+#[utoipa::path(post, path = "/auth/invitations/accept", tag = "auth", request_body = Accept, security(("bearer" = [])),
+    responses((status = 200, description = "Joined"), (status = 400, description = "email_token_invalid")))]
 pub async fn accept(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,

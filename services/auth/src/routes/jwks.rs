@@ -8,6 +8,8 @@ use axum::response::IntoResponse;
 use crate::AppState;
 use crate::error::Result;
 
+/// The public keys of the access tokens.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", responses((status = 200, description = "A JWK set")))]
 pub async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse> {
     let set = state.keys.jwks().await?;
     // Keep this service's own verifier in step with what it publishes.

@@ -10,7 +10,7 @@ use crate::error::{AuthError, Result};
 use crate::tokens::{self, TokenPair};
 use crate::{AppState, passwords, users};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Login {
     pub email: String,
     pub password: String,
@@ -31,6 +31,9 @@ fn client_ip(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Email and password for a token pair.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, body = TokenPair), (status = 401, description = "bad_credentials"), (status = 403, description = "email_not_verified or not_a_member"), (status = 429, description = "too_many_attempts")))]
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,

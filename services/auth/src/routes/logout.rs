@@ -8,11 +8,13 @@ use serde::Deserialize;
 use crate::error::Result;
 use crate::{AppState, refresh_tokens};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Logout {
     pub refresh_token: String,
 }
 
+/// Ends the session of a refresh token.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = Logout, responses((status = 204, description = "Logged out")))]
 pub async fn logout(State(state): State<AppState>, Json(body): Json<Logout>) -> Result<StatusCode> {
     refresh_tokens::revoke_family(&state.db, &body.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)

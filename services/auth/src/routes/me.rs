@@ -9,6 +9,9 @@ use uuid::Uuid;
 use crate::error::{AuthError, Result};
 use crate::{AppState, users};
 
+/// The caller and their memberships.
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "The caller"), (status = 401, description = "token_missing, token_invalid or token_expired")))]
 pub async fn me(State(state): State<AppState>, AuthUser(claims): AuthUser) -> Result<Json<Value>> {
     let id: Uuid = claims.sub.parse().map_err(|_| AuthError::BadCredentials)?;
     let (email, _) = users::find_by_id(&state.db, id)

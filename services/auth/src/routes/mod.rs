@@ -31,5 +31,6 @@ pub fn router(state: AppState) -> Router {
             post(password_reset::confirm),
         )
         .route("/.well-known/jwks.json", get(jwks::jwks))
+        .route("/auth/openapi.json", get(crate::openapi::document))
         .with_state(state)
 }

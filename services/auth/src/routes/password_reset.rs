@@ -11,11 +11,13 @@ use crate::email_tokens::{self, Purpose};
 use crate::error::Result;
 use crate::{AppState, mail, outbox, passwords, users};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetRequest {
     pub email: String,
 }
 
+/// Sends a reset link (202 whether or not the account exists).
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = ResetRequest, responses((status = 202, description = "Accepted")))]
 pub async fn request(
     State(state): State<AppState>,
     Json(body): Json<ResetRequest>,
@@ -41,12 +43,15 @@ pub async fn request(
     Ok(StatusCode::ACCEPTED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetConfirm {
     pub token: String,
     pub password: String,
 }
 
+/// Sets the new password with the emailed token; ends every session.
+#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body = ResetConfirm,
+    responses((status = 204, description = "Password set"), (status = 400, description = "email_token_invalid")))]
 pub async fn confirm(
     State(state): State<AppState>,
     Json(body): Json<ResetConfirm>,

@@ -8,11 +8,14 @@ use crate::error::Result;
 use crate::tokens::{self, TokenPair};
 use crate::{AppState, refresh_tokens};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Refresh {
     pub refresh_token: String,
 }
 
+/// A refresh token for a new pair; reusing a used one revokes its family.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = Refresh,
+    responses((status = 200, body = TokenPair), (status = 401, description = "refresh_token_invalid or refresh_token_reused")))]
 pub async fn refresh(
     State(state): State<AppState>,
     Json(body): Json<Refresh>,

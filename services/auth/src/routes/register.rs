@@ -10,7 +10,7 @@ use crate::email_tokens::{self, Purpose};
 use crate::error::{AuthError, Result};
 use crate::{AppState, events, mail, outbox, passwords, users};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Register {
     pub email: String,
     pub password: String,
@@ -31,6 +31,9 @@ pub fn check_email(email: &str) -> Result<()> {
     }
 }
 
+/// Creates an account and sends the verification email.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Register,
+    responses((status = 201, description = "The account"), (status = 409, description = "email_taken"), (status = 422, description = "invalid_input")))]
 pub async fn register(
     State(state): State<AppState>,
     Json(body): Json<Register>,

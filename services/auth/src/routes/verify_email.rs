@@ -9,11 +9,14 @@ use crate::AppState;
 use crate::email_tokens::{self, Purpose};
 use crate::error::Result;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct VerifyEmail {
     pub token: String,
 }
 
+/// Marks the address verified with the emailed token.
+#[utoipa::path(post, path = "/auth/verify-email", tag = "auth", request_body = VerifyEmail,
+    responses((status = 204, description = "Verified"), (status = 400, description = "email_token_invalid")))]
 pub async fn verify_email(
     State(state): State<AppState>,
     Json(body): Json<VerifyEmail>,

@@ -1,0 +1,131 @@
+//! /api/openapi.json: the services' OpenAPI documents merged into one, with their paths as
+//! the gateway serves them (under /api). A service that does not answer is listed under
+//! `x-unavailable` instead of failing the whole document.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::AppState;
+use crate::routes::Upstream;
+
+/// Where each service publishes its document.
+fn document_path(upstream: Upstream) -> &'static str {
+    match upstream {
+        Upstream::Auth => "/auth/openapi.json",
+        Upstream::Profiles => "/profiles/openapi.json",
+        Upstream::Billing => "/billing/openapi.json",
+        Upstream::Projects => "/projects/openapi.json",
+        Upstream::Tenants => "/tenants/openapi.json",
+    }
+}
+
+async fn fetch(state: &AppState, base: &str, path: &str) -> Result<Value, String> {
+    let uri = format!("{}{path}", base.trim_end_matches('/'));
+    let request = Request::get(&uri)
+        .body(Body::empty())
+        .map_err(|e| e.to_string())?;
+    let response = tokio::time::timeout(Duration::from_secs(5), state.client.request(request))
+        .await
+        .map_err(|_| "timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    if response.status() != StatusCode::OK {
+        return Err(format!("status {}", response.status()));
+    }
+    let bytes = axum::body::to_bytes(Body::new(response.into_body()), 4 << 20)
+        .await
+        .map_err(|e| e.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+}
+
+/// Merges `documents` (service name, document) into one, prefixing their paths with /api.
+pub fn merge(documents: Vec<(String, Value)>, unavailable: Vec<String>) -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    let mut security_schemes = Map::new();
+    for (_, document) in documents {
+        if let Some(entries) = document.get("paths").and_then(Value::as_object) {
+            for (path, item) in entries {
+                let public = if path.starts_with("/.well-known/") {
+                    path.clone()
+                } else {
+                    format!("/api{path}")
+                };
+                paths.insert(public, item.clone());
+            }
+        }
+        let components = document.get("components");
+        for (target, key) in [
+            (&mut schemas, "schemas"),
+            (&mut security_schemes, "securitySchemes"),
+        ] {
+            if let Some(entries) = components
+                .and_then(|c| c.get(key))
+                .and_then(Value::as_object)
+            {
+                target.extend(entries.clone());
+            }
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "SaaScript API",
+            "description": "Every route, as the gateway serves it. Errors are RFC 9457 problems.",
+            "version": env!("CARGO_PKG_VERSION"),
+        },
+        "paths": paths,
+        "components": { "schemas": schemas, "securitySchemes": security_schemes },
+        "x-unavailable": unavailable,
+    })
+}
+
+/// Fetches every configured service's document and merges them.
+pub async fn merged(state: &AppState) -> Value {
+    let mut documents = vec![];
+    let mut unavailable = vec![];
+    let mut upstreams: Vec<_> = state
+        .upstreams
+        .iter()
+        .map(|(u, b)| (*u, b.clone()))
+        .collect();
+    upstreams.sort_by_key(|(u, _)| document_path(*u));
+    for (upstream, base) in upstreams {
+        let path = document_path(upstream);
+        match fetch(state, &base, path).await {
+            Ok(document) => documents.push((path.to_string(), document)),
+            Err(e) => {
+                tracing::warn!(%path, error = %e, "no OpenAPI document");
+                unavailable.push(path.to_string());
+            }
+        }
+    }
+    merge(documents, unavailable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+    use serde_json::json;
+
+    #[test]
+    fn paths_are_prefixed_and_components_merged() {
+        let auth = json!({
+            "paths": { "/auth/login": { "post": {} }, "/.well-known/jwks.json": { "get": {} } },
+            "components": { "schemas": { "Login": {} }, "securitySchemes": { "bearer": {} } },
+        });
+        let projects = json!({ "paths": { "/projects": { "get": {} } }, "components": { "schemas": { "Project": {} } } });
+        let merged = merge(
+            vec![("a".into(), auth), ("p".into(), projects)],
+            vec!["/billing/openapi.json".into()],
+        );
+        assert!(merged["paths"]["/api/auth/login"]["post"].is_object());
+        assert!(merged["paths"]["/.well-known/jwks.json"]["get"].is_object());
+        assert!(merged["paths"]["/api/projects"]["get"].is_object());
+        assert!(merged["components"]["schemas"]["Project"].is_object());
+        assert!(merged["components"]["securitySchemes"]["bearer"].is_object());
+        assert_eq!(merged["x-unavailable"], json!(["/billing/openapi.json"]));
+    }
+}
