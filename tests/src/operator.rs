@@ -150,3 +150,76 @@ impl Drop for RunningOperator {
 pub fn new_run_id() -> String {
     unique_name("run")
 }
+
+/// The plan the operator derives for `tenant` (its names in every backing system).
+pub fn plan_of(
+    ctx: &Context,
+    tenant: &saascript_crds::Tenant,
+) -> saascript_operator::provision::TenantPlan {
+    let settings = saascript_operator::tenant::validate::Settings {
+        catalog: &ctx.catalog,
+        topic_suffixes: &ctx.config.tenant_topics,
+        shared: &ctx.shared,
+    };
+    saascript_operator::tenant::validate::validate(tenant, &settings)
+        .unwrap_or_else(|e| panic!("the tenant does not validate: {e:?}"))
+}
+
+/// Everything of the tenant's that exists in any backing system, as the provisioners observe it.
+pub async fn leftovers(
+    ctx: &Context,
+    plan: &saascript_operator::provision::TenantPlan,
+) -> Vec<String> {
+    let p = &ctx.provisioners;
+    let mut all = vec![];
+    all.extend(
+        p.postgres
+            .observe(plan)
+            .await
+            .expect("observe PostgreSQL")
+            .present,
+    );
+    all.extend(
+        p.rabbitmq
+            .observe(plan)
+            .await
+            .expect("observe RabbitMQ")
+            .present,
+    );
+    all.extend(p.kafka.observe(plan).await.expect("observe Kafka").present);
+    all.extend(
+        p.dynamodb
+            .observe(plan)
+            .await
+            .expect("observe DynamoDB")
+            .present,
+    );
+    all.extend(p.redis.observe(plan).await.expect("observe Redis").present);
+    all
+}
+
+/// Removes everything of the tenant's (deletionPolicy Delete), for tests that kept data on purpose.
+pub async fn remove_all(ctx: &Context, plan: &saascript_operator::provision::TenantPlan) {
+    let p = &ctx.provisioners;
+    let policy = saascript_crds::DeletionPolicy::Delete;
+    p.postgres
+        .remove(plan, policy)
+        .await
+        .expect("remove from PostgreSQL");
+    p.rabbitmq
+        .remove(plan, policy)
+        .await
+        .expect("remove from RabbitMQ");
+    p.kafka
+        .remove(plan, policy)
+        .await
+        .expect("remove from Kafka");
+    p.dynamodb
+        .remove(plan, policy)
+        .await
+        .expect("remove from DynamoDB");
+    p.redis
+        .remove(plan, policy)
+        .await
+        .expect("remove from Redis");
+}

@@ -5,10 +5,11 @@
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams};
-use saascript_crds::{DeletionPolicy, Tenant};
-use saascript_operator::tenant::validate::{Settings, validate};
+use saascript_crds::Tenant;
 use saascript_tests::crds::install_crds;
-use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
+use saascript_tests::operator::{
+    RunningOperator, leftovers, new_run_id, plan_of, remove_all, test_config,
+};
 use saascript_tests::private_api_server::PrivateApiServer;
 use saascript_tests::tenants::{PROVISIONING, create_tenant, tenant_manifest, wait_ready};
 use saascript_tests::{Dependency, Endpoints, TestEnv, unique_name, wait};
@@ -31,12 +32,7 @@ async fn deleting_the_crd_leaves_every_tenant_resource_in_place() {
     .await;
     let ready = wait_ready(&tenants, &name).await;
     let ctx = operator.context.clone();
-    let settings = Settings {
-        catalog: &ctx.catalog,
-        topic_suffixes: &ctx.config.tenant_topics,
-        shared: &ctx.shared,
-    };
-    let plan = validate(&ready, &settings).unwrap();
+    let plan = plan_of(&ctx, &ready);
 
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     crds.delete("tenants.saascript.io", &DeleteParams::default())
@@ -48,13 +44,7 @@ async fn deleting_the_crd_leaves_every_tenant_resource_in_place() {
     .await;
 
     // The Tenant went with its CRD, but everything it had is still there.
-    let p = &ctx.provisioners;
-    let mut present = vec![];
-    present.extend(p.postgres.observe(&plan).await.unwrap().present);
-    present.extend(p.rabbitmq.observe(&plan).await.unwrap().present);
-    present.extend(p.kafka.observe(&plan).await.unwrap().present);
-    present.extend(p.dynamodb.observe(&plan).await.unwrap().present);
-    present.extend(p.redis.observe(&plan).await.unwrap().present);
+    let present = leftovers(&ctx, &plan).await;
     for expected in [
         format!("database tenant_{}", name.replace('-', "_")),
         format!("vhost tenant-{name}"),
@@ -87,11 +77,6 @@ async fn deleting_the_crd_leaves_every_tenant_resource_in_place() {
     );
     operator.kill();
 
-    let policy = DeletionPolicy::Delete;
-    p.postgres.remove(&plan, policy).await.unwrap();
-    p.rabbitmq.remove(&plan, policy).await.unwrap();
-    p.kafka.remove(&plan, policy).await.unwrap();
-    p.dynamodb.remove(&plan, policy).await.unwrap();
-    p.redis.remove(&plan, policy).await.unwrap();
+    remove_all(&ctx, &plan).await;
     drop(server);
 }

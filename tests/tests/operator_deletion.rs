@@ -3,37 +3,15 @@
 
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
-use saascript_crds::{DeletionPolicy, Tenant, TenantPhase, find_condition};
-use saascript_operator::Context;
-use saascript_operator::provision::TenantPlan;
-use saascript_operator::tenant::validate::{Settings, validate};
-use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
+use saascript_crds::{Tenant, TenantPhase, find_condition};
+use saascript_tests::operator::{
+    RunningOperator, leftovers, new_run_id, plan_of, remove_all, test_config,
+};
 use saascript_tests::tenants::{
     PROVISIONING as LIMIT, create_tenant, tenant_manifest, wait_gone, wait_ready,
 };
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
-
-fn plan_of(ctx: &Context, tenant: &Tenant) -> TenantPlan {
-    let settings = Settings {
-        catalog: &ctx.catalog,
-        topic_suffixes: &ctx.config.tenant_topics,
-        shared: &ctx.shared,
-    };
-    validate(tenant, &settings).unwrap()
-}
-
-/// Everything of the tenant's that exists in any backing system.
-async fn leftovers(ctx: &Context, plan: &TenantPlan) -> Vec<String> {
-    let p = &ctx.provisioners;
-    let mut all = vec![];
-    all.extend(p.postgres.observe(plan).await.unwrap().present);
-    all.extend(p.rabbitmq.observe(plan).await.unwrap().present);
-    all.extend(p.kafka.observe(plan).await.unwrap().present);
-    all.extend(p.dynamodb.observe(plan).await.unwrap().present);
-    all.extend(p.redis.observe(plan).await.unwrap().present);
-    all
-}
 
 #[tokio::test]
 async fn delete_removes_every_backing_resource_and_the_namespace() {
@@ -166,20 +144,7 @@ async fn retain_keeps_the_data_and_removes_the_credentials() {
     );
 
     // Clean up what Retain kept, so that test runs do not pile up data.
-    let p = &operator.context.provisioners;
-    p.postgres
-        .remove(&plan, DeletionPolicy::Delete)
-        .await
-        .unwrap();
-    p.rabbitmq
-        .remove(&plan, DeletionPolicy::Delete)
-        .await
-        .unwrap();
-    p.kafka.remove(&plan, DeletionPolicy::Delete).await.unwrap();
-    p.dynamodb
-        .remove(&plan, DeletionPolicy::Delete)
-        .await
-        .unwrap();
+    remove_all(&operator.context, &plan).await;
     operator.stop().await;
 }
 

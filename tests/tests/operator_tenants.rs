@@ -246,13 +246,7 @@ async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
 
     // Kafka and DynamoDB: the topics and the tables exist.
     let p = &operator.context.provisioners;
-    let settings = saascript_operator::tenant::validate::Settings {
-        catalog: &operator.context.catalog,
-        topic_suffixes: &operator.context.config.tenant_topics,
-        shared: &operator.context.shared,
-    };
-    let siloed_plan =
-        saascript_operator::tenant::validate::validate(&siloed_tenant, &settings).unwrap();
+    let siloed_plan = saascript_tests::operator::plan_of(&operator.context, &siloed_tenant);
     let topics = p.kafka.observe(&siloed_plan).await.unwrap();
     assert_eq!(topics.present, [format!("topic tenant.{siloed}.events")]);
     let table = p.dynamodb.observe(&siloed_plan).await.unwrap();

@@ -20,7 +20,6 @@ use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use saascript_crds::{Tenant, find_condition};
 use saascript_operator::provision::System;
-use saascript_operator::tenant::validate::{Settings, validate};
 use saascript_tests::operator::{TEST_RUN_LABEL, new_run_id, test_config};
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::json;
@@ -211,24 +210,13 @@ async fn delete_all(api: &Api<Tenant>, run: &str) {
 /// one after the other, for one tenant; then removed again. Returns milliseconds.
 async fn direct_onboarding(ctx: &saascript_operator::Context, name: &str, run: &str) -> f64 {
     let t = tenant(name, run);
-    let settings = Settings {
-        catalog: &ctx.catalog,
-        topic_suffixes: &ctx.config.tenant_topics,
-        shared: &ctx.shared,
-    };
-    let plan = validate(&t, &settings).unwrap();
+    let plan = saascript_tests::operator::plan_of(ctx, &t);
     let started = Instant::now();
     saascript_operator::tenant::reconcile::provision_directly(ctx, &plan)
         .await
         .unwrap();
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-    let p = &ctx.provisioners;
-    let policy = saascript_crds::DeletionPolicy::Delete;
-    p.postgres.remove(&plan, policy).await.unwrap();
-    p.rabbitmq.remove(&plan, policy).await.unwrap();
-    p.kafka.remove(&plan, policy).await.unwrap();
-    p.dynamodb.remove(&plan, policy).await.unwrap();
-    p.redis.remove(&plan, policy).await.unwrap();
+    saascript_tests::operator::remove_all(ctx, &plan).await;
     let _ = Api::<Namespace>::all(ctx.client.clone())
         .delete(&plan.namespace(), &DeleteParams::default())
         .await;
