@@ -45,6 +45,51 @@ pub struct Plan {
     pub max_projects: i32,
     pub max_members: i32,
     pub requests_per_second: i32,
+    /// How the plan is paid for; a plan without it is free.
+    #[serde(default)]
+    billing: Option<CatalogBilling>,
+}
+
+/// A plan's billing, as the catalog spells it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CatalogBilling {
+    stripe_price_id: Option<String>,
+    trial_days: Option<u32>,
+    #[serde(default)]
+    invoiced_outside_stripe: bool,
+}
+
+/// How a plan is paid for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Billing {
+    /// Nothing to pay: the plan takes effect at once.
+    Free,
+    /// A Stripe subscription to this price; the plan takes effect once Stripe confirms it.
+    Stripe { price_id: String, trial_days: u32 },
+    /// Invoiced by contract, outside Stripe: the plan takes effect at once.
+    InvoicedOutsideStripe,
+}
+
+impl Plan {
+    pub fn billing(&self) -> Billing {
+        match &self.billing {
+            None => Billing::Free,
+            Some(b) if b.invoiced_outside_stripe => Billing::InvoicedOutsideStripe,
+            Some(b) => match &b.stripe_price_id {
+                Some(price_id) => Billing::Stripe {
+                    price_id: price_id.clone(),
+                    trial_days: b.trial_days.unwrap_or(0),
+                },
+                None => Billing::Free,
+            },
+        }
+    }
+
+    /// Whether choosing this plan takes effect without waiting for a payment.
+    pub fn takes_effect_at_once(&self) -> bool {
+        !matches!(self.billing(), Billing::Stripe { .. })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +192,44 @@ fn validate(file: &CatalogFile) -> Result<(), String> {
                 ));
             }
         }
+        if let Some(billing) = &plan.billing {
+            match (&billing.stripe_price_id, billing.invoiced_outside_stripe) {
+                (Some(_), true) => {
+                    return Err(format!(
+                        "{} has both a Stripe price and invoicedOutsideStripe; choose one",
+                        at("billing")
+                    ));
+                }
+                (None, false) => {
+                    return Err(format!(
+                        "{} needs a stripePriceId or invoicedOutsideStripe: true",
+                        at("billing")
+                    ));
+                }
+                (Some(price), false) if !is_price_id(price) => {
+                    return Err(format!(
+                        "{} is {price:?}, which is not a Stripe price id (price_...)",
+                        at("billing.stripePriceId")
+                    ));
+                }
+                _ => {}
+            }
+            match billing.trial_days {
+                Some(days) if billing.stripe_price_id.is_none() => {
+                    return Err(format!(
+                        "{} is {days}, but only a Stripe plan has a trial",
+                        at("billing.trialDays")
+                    ));
+                }
+                Some(days) if days > 365 => {
+                    return Err(format!(
+                        "{} is {days}; it must be from 0 to 365",
+                        at("billing.trialDays")
+                    ));
+                }
+                _ => {}
+            }
+        }
         for (field, value, min, max) in [
             ("quota.pods", plan.quota.pods, 0, 1000),
             ("maxProjects", plan.max_projects, 0, 1_000_000),
@@ -162,6 +245,12 @@ fn validate(file: &CatalogFile) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn is_price_id(id: &str) -> bool {
+    id.strip_prefix("price_").is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 fn is_dns_label(name: &str) -> bool {
@@ -216,6 +305,21 @@ mod tests {
         assert_eq!(enterprise.isolation, Isolation::Siloed);
         assert_eq!(enterprise.plan, "enterprise");
         assert!(catalog.entitlements("gold").is_none());
+        assert_eq!(catalog.plan("free").unwrap().billing(), Billing::Free);
+        assert_eq!(
+            catalog.plan("pro").unwrap().billing(),
+            Billing::Stripe {
+                price_id: "price_saascript_pro_monthly".into(),
+                trial_days: 14
+            }
+        );
+        assert_eq!(
+            catalog.plan("enterprise").unwrap().billing(),
+            Billing::InvoicedOutsideStripe
+        );
+        assert!(catalog.plan("free").unwrap().takes_effect_at_once());
+        assert!(!catalog.plan("pro").unwrap().takes_effect_at_once());
+        assert!(catalog.plan("enterprise").unwrap().takes_effect_at_once());
     }
 
     fn broken(from: &str, to: &str) -> String {
