@@ -94,6 +94,7 @@ pub struct EnvVar {
     shortname = "sd",
     category = "saascript",
     status = "ServiceDeploymentStatus",
+    derive = "PartialEq",
     doc = "One SaaScript service, its image and how it scales.",
     printcolumn(name = "Service", type_ = "string", json_path = ".spec.service"),
     printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),

@@ -35,6 +35,7 @@ pub enum StripeState {
     shortname = "sub",
     category = "saascript",
     status = "SubscriptionStatus",
+    derive = "PartialEq",
     doc = "A tenant's subscription, mirroring its state in Stripe.",
     printcolumn(name = "Tenant", type_ = "string", json_path = ".spec.tenant"),
     printcolumn(name = "Plan", type_ = "string", json_path = ".spec.plan"),

@@ -57,6 +57,7 @@ fn default_plan() -> String {
     shortname = "tnt",
     category = "saascript",
     status = "TenantStatus",
+    derive = "PartialEq",
     doc = "A tenant of the SaaS: its owners, its plan and how it is isolated.",
     printcolumn(name = "Plan", type_ = "string", json_path = ".spec.plan"),
     printcolumn(name = "Isolation", type_ = "string", json_path = ".spec.isolation"),

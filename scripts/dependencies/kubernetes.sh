@@ -59,14 +59,26 @@ KUBE_POINTER=${SAASCRIPT_KUBE_POINTER:-$SAASCRIPT_CACHE/kubernetes-state-dir}
 
 kubernetes_ready() {
   [ -f "$1" ] || return 1
-  local token; token=$(awk '/token:/ {print $2}' "$1")
-  curl -fsS --max-time 2 --cacert "$(dirname "$1")/kubernetes/pki/ca.crt" \
+  local token ca rc
+  token=$(awk '/token:/ {print $2}' "$1")
+  # The CA comes from the kubeconfig itself, so that a reused server's is never mixed with ours.
+  ca=$(mktemp)
+  awk '/certificate-authority-data:/ {print $2}' "$1" | base64 -d >"$ca" 2>/dev/null
+  curl -fsS --max-time 2 --cacert "$ca" \
     -H "Authorization: Bearer $token" "https://$KUBE_HOST:$KUBE_PORT/readyz" >/dev/null
+  rc=$?
+  rm -f "$ca"
+  return $rc
 }
 
 kubernetes_pki() {
   local pki=$KUBE_DIR/pki
-  [ -f "$pki/apiserver.crt" ] && return 0
+  if [ -f "$pki/apiserver.crt" ]; then
+    # Reuse our PKI only while it is whole (its CA signed its serving certificate).
+    openssl verify -CAfile "$pki/ca.crt" "$pki/apiserver.crt" >/dev/null 2>&1 && return 0
+    log "kubernetes: the PKI in $pki is inconsistent; generating a new one"
+    rm -rf "$pki"
+  fi
   mkdir -p "$pki" && chmod 700 "$pki"
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=saascript-local-ca" \
     -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
@@ -117,9 +129,7 @@ kubernetes_start() {
   local other; other=$(cat "$KUBE_POINTER" 2>/dev/null || true)
   if [ -n "$other" ] && [ "$other" != "$SAASCRIPT_STATE" ] && kubernetes_ready "$other/kubeconfig" 2>/dev/null; then
     log "kubernetes: reusing the API server started from $other"
-    mkdir -p "$KUBE_DIR/pki"
     cp "$other/kubeconfig" "$KUBECONFIG_PATH"
-    cp "$other/kubernetes/pki/ca.crt" "$KUBE_DIR/pki/ca.crt"
     return 0
   fi
   if port_open "$KUBE_HOST" "$KUBE_PORT"; then

@@ -420,3 +420,51 @@ async fn suspension_sets_the_phase_and_a_condition() {
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
 }
+
+#[tokio::test]
+async fn the_subscription_follows_the_tenants_declared_plan() {
+    let env = TestEnv::new();
+    let run = new_run_id();
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let client = env.kube().await;
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    let name = unique_name("plan");
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
+    )
+    .await;
+    wait_ready(&tenants, &name).await;
+    let subscriptions: Api<saascript_crds::Subscription> =
+        Api::namespaced(client.clone(), &format!("tenant-{name}"));
+    let subscription = subscriptions.get(&name).await.unwrap();
+    assert_eq!(
+        (
+            subscription.spec.tenant.as_str(),
+            subscription.spec.plan.as_str()
+        ),
+        (name.as_str(), "free")
+    );
+
+    tenants
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "plan": "pro" } })),
+        )
+        .await
+        .unwrap();
+    wait::until(
+        Duration::from_secs(60),
+        "the Subscription and entitlements to follow",
+        || async {
+            let subscription = subscriptions.get(&name).await.ok()?;
+            let tenant = tenants.get(&name).await.ok()?;
+            let entitled = tenant.status?.entitlements?.plan;
+            (subscription.spec.plan == "pro" && entitled == "pro").then_some(())
+        },
+    )
+    .await;
+    delete_and_wait(&tenants, &name).await;
+    operator.stop().await;
+}

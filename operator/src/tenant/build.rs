@@ -14,6 +14,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::ObjectMeta;
 
+use saascript_crds::{Subscription, SubscriptionSpec};
+
 use crate::labels::tenant_labels;
 use crate::provision::TenantPlan;
 
@@ -33,6 +35,9 @@ pub struct NamespaceObjects {
     pub network_policy: NetworkPolicy,
     pub role: Role,
     pub role_binding: RoleBinding,
+    /// The tenant's Subscription, whose `spec.plan` follows `Tenant.spec.plan` (billing writes
+    /// its status).
+    pub subscription: Subscription,
 }
 
 pub fn build(plan: &TenantPlan) -> NamespaceObjects {
@@ -149,6 +154,14 @@ pub fn build(plan: &TenantPlan) -> NamespaceObjects {
                     .collect(),
             ),
         },
+        subscription: Subscription {
+            metadata: meta(&plan.tenant),
+            spec: SubscriptionSpec {
+                tenant: plan.tenant.clone(),
+                plan: plan.entitlements.plan.clone(),
+            },
+            status: None,
+        },
     }
 }
 
@@ -246,6 +259,22 @@ mod tests {
         assert!(
             peers[1].namespace_selector.is_none(),
             "the second peer is this namespace's pods"
+        );
+    }
+
+    #[test]
+    fn the_subscription_follows_the_declared_plan() {
+        let subscription = build(&plan("acme", Isolation::Pooled)).subscription;
+        assert_eq!(subscription.metadata.name.as_deref(), Some("acme"));
+        assert_eq!(
+            subscription.metadata.namespace.as_deref(),
+            Some("tenant-acme")
+        );
+        assert_eq!(subscription.spec.plan, "pro");
+        assert_eq!(subscription.spec.tenant, "acme");
+        assert!(
+            subscription.status.is_none(),
+            "the operator never writes billing's status"
         );
     }
 

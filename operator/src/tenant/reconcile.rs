@@ -8,7 +8,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::Api;
 use kube::runtime::controller::Action;
-use saascript_crds::Tenant;
+use saascript_crds::{Subscription, Tenant};
 
 use super::apply::apply_if_changed;
 use super::build::build;
@@ -165,6 +165,11 @@ async fn apply_namespace(plan: &TenantPlan, ctx: &Context) -> Result<Passwords> 
     apply_if_changed(
         &Api::<RoleBinding>::namespaced(client.clone(), &namespace),
         &objects.role_binding,
+    )
+    .await?;
+    apply_if_changed(
+        &Api::<Subscription>::namespaced(client.clone(), &namespace),
+        &objects.subscription,
     )
     .await?;
 
