@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use aws_lc_rs::digest::{SHA256, digest};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::encoding::hex;
 use crate::error::{AuthError, Result};
+use crate::opaque_token;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
@@ -25,10 +24,6 @@ impl Purpose {
     }
 }
 
-fn hash(token: &str) -> Vec<u8> {
-    digest(&SHA256, token.as_bytes()).as_ref().to_vec()
-}
-
 /// A new token for `user_id`, inside the caller's transaction.
 pub async fn create(
     tx: &mut Transaction<'_, Postgres>,
@@ -36,12 +31,12 @@ pub async fn create(
     purpose: Purpose,
     lifetime: Duration,
 ) -> Result<String> {
-    let token = hex(&rand::random::<[u8; 32]>());
+    let token = opaque_token::generate();
     sqlx::query(
         "INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
     )
-    .bind(hash(&token))
+    .bind(opaque_token::hash(&token))
     .bind(user_id)
     .bind(purpose.as_str())
     .bind(lifetime.as_secs_f64())
@@ -62,7 +57,7 @@ pub async fn consume(
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
          RETURNING user_id",
     )
-    .bind(hash(token))
+    .bind(opaque_token::hash(token))
     .bind(purpose.as_str())
     .fetch_optional(&mut **tx)
     .await?;

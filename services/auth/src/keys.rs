@@ -12,8 +12,8 @@ use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sqlx::PgPool;
 
-use crate::encoding::base64url;
 use crate::error::{AuthError, Result};
+use saascript_common::encoding::base64url;
 
 pub struct SigningKeys {
     db: PgPool,

@@ -6,12 +6,12 @@
 
 pub mod config;
 pub mod email_tokens;
-pub mod encoding;
 pub mod error;
 pub mod events;
 pub mod keys;
 pub mod mail;
 pub mod mailer;
+pub mod opaque_token;
 pub mod openapi;
 pub mod outbox;
 pub mod passwords;

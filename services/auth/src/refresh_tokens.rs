@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
-use aws_lc_rs::digest::{SHA256, digest};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::encoding::hex;
 use crate::error::{AuthError, Result};
+use crate::opaque_token;
 
 /// What a valid refresh token stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,10 +18,6 @@ pub struct Session {
     pub family_id: Uuid,
 }
 
-fn hash(token: &str) -> Vec<u8> {
-    digest(&SHA256, token.as_bytes()).as_ref().to_vec()
-}
-
 /// A new token in `family`, inside the caller's transaction. Returns the token itself, which
 /// exists nowhere else.
 pub async fn issue(
@@ -30,7 +25,7 @@ pub async fn issue(
     session: &Session,
     lifetime: Duration,
 ) -> Result<String> {
-    let token = hex(&rand::random::<[u8; 32]>());
+    let token = opaque_token::generate();
     sqlx::query(
         "INSERT INTO refresh_tokens (id, family_id, user_id, tenant, token_hash, expires_at)
          VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
@@ -39,7 +34,7 @@ pub async fn issue(
     .bind(session.family_id)
     .bind(session.user_id)
     .bind(&session.tenant)
-    .bind(hash(&token))
+    .bind(opaque_token::hash(&token))
     .bind(lifetime.as_secs_f64())
     .execute(&mut **tx)
     .await?;
@@ -56,7 +51,7 @@ pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<
                 expires_at <= now()
          FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
     )
-    .bind(hash(presented))
+    .bind(opaque_token::hash(presented))
     .fetch_optional(&mut *tx)
     .await?;
     let Some((family_id, user_id, tenant, used, revoked, expired)) = row else {
@@ -75,7 +70,7 @@ pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<
         return Err(AuthError::BadRefreshToken);
     }
     sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1")
-        .bind(hash(presented))
+        .bind(opaque_token::hash(presented))
         .execute(&mut *tx)
         .await?;
     let session = Session {
@@ -96,7 +91,7 @@ pub async fn revoke_family(db: &PgPool, presented: &str) -> Result<()> {
          WHERE revoked_at IS NULL
            AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
     )
-    .bind(hash(presented))
+    .bind(opaque_token::hash(presented))
     .execute(db)
     .await?;
     Ok(())

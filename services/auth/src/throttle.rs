@@ -8,8 +8,8 @@ use std::time::Duration;
 use aws_lc_rs::digest::{SHA256, digest};
 use redis::aio::ConnectionManager;
 
-use crate::encoding::hex;
 use crate::error::{AuthError, Result};
+use saascript_common::encoding::hex;
 
 #[derive(Clone, Debug)]
 pub struct ThrottleSettings {

@@ -4,6 +4,7 @@
 //! join it with the auth and gateway issue.
 
 pub mod crypto;
+pub mod encoding;
 pub mod events;
 pub mod extract;
 pub mod http;

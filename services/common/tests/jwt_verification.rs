@@ -14,6 +14,7 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use saascript_common::encoding::base64url;
 use saascript_common::extract::{Admin, AuthUser, RequireRole, TenantContext};
 use saascript_common::jwt::{JwtVerifier, TokenError, VerifierSettings};
 use serde_json::json;
@@ -34,7 +35,7 @@ fn signing_key(kid: &str) -> SigningKey {
     let encoding = EncodingKey::from_ed_der(pkcs8.as_ref());
     let public = pair.public_key().as_ref().to_vec();
     let jwk: Jwk = serde_json::from_value(json!({
-        "kty": "OKP", "crv": "Ed25519", "x": b64(&public), "kid": kid, "alg": "EdDSA", "use": "sig",
+        "kty": "OKP", "crv": "Ed25519", "x": base64url(&public), "kid": kid, "alg": "EdDSA", "use": "sig",
     }))
     .unwrap();
     SigningKey {
@@ -108,23 +109,6 @@ fn sign(key: &SigningKey, claims: &serde_json::Value) -> String {
     encode(&header, claims, &key.encoding).unwrap()
 }
 
-fn b64(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    // base64url without padding, by hand: no extra dependency for one test helper.
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            let _ = out.write_char(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn a_good_token_is_accepted_with_its_claims() {
     let key = signing_key("k1");
@@ -146,10 +130,12 @@ async fn every_classic_attack_is_refused() {
     let good = sign(&key, &claims(&["owner"]));
 
     // alg "none", unsigned.
-    let header = b64(json!({ "alg": "none", "typ": "JWT", "kid": "k1" })
-        .to_string()
-        .as_bytes());
-    let payload = b64(claims(&["owner"]).to_string().as_bytes());
+    let header = base64url(
+        json!({ "alg": "none", "typ": "JWT", "kid": "k1" })
+            .to_string()
+            .as_bytes(),
+    );
+    let payload = base64url(claims(&["owner"]).to_string().as_bytes());
     let none = format!("{header}.{payload}.");
     assert!(matches!(
         verifier.verify(&none).await,
@@ -207,7 +193,7 @@ async fn every_classic_attack_is_refused() {
     let tampered = format!(
         "{}.{}.{}",
         parts[0],
-        b64(raised.to_string().as_bytes()),
+        base64url(raised.to_string().as_bytes()),
         parts[2]
     );
     assert_eq!(

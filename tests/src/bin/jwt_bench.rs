@@ -15,7 +15,7 @@ fn main() {
     saascript_common::install_crypto_provider();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("a key");
     let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("the key parses");
-    let x = saascript_auth::encoding::base64url(pair.public_key().as_ref());
+    let x = saascript_common::encoding::base64url(pair.public_key().as_ref());
     let jwk: Jwk = serde_json::from_value(
         json!({ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": "k1", "alg": "EdDSA" }),
     )

@@ -3,7 +3,6 @@
 //! token from the email (POST /auth/invitations/accept) and becomes a member. The membership and
 //! its `auth.membership.created` event commit together.
 
-use aws_lc_rs::digest::{SHA256, digest};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,14 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::encoding::hex;
 use crate::error::{AuthError, Result};
 use crate::routes::register::check_email;
-use crate::{AppState, events, mail, outbox, users};
-
-fn hash(token: &str) -> Vec<u8> {
-    digest(&SHA256, token.as_bytes()).as_ref().to_vec()
-}
+use crate::{AppState, events, mail, opaque_token, outbox, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Invite {
@@ -50,13 +44,13 @@ pub async fn invite(
         .sub
         .parse()
         .map_err(|_| AuthError::BadCredentials)?;
-    let token = hex(&rand::random::<[u8; 32]>());
+    let token = opaque_token::generate();
     let mut tx = state.db.begin().await?;
     sqlx::query(
         "INSERT INTO invitations (token_hash, tenant, email, role, invited_by, expires_at)
          VALUES ($1, $2, $3, $4, $5, now() + interval '7 days')",
     )
-    .bind(hash(&token))
+    .bind(opaque_token::hash(&token))
     .bind(&context.tenant)
     .bind(&email)
     .bind(&body.role)
@@ -107,7 +101,7 @@ pub async fn accept(
          WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() AND lower(email) = lower($2)
          RETURNING tenant, role",
     )
-    .bind(hash(&body.token))
+    .bind(opaque_token::hash(&body.token))
     .bind(&email)
     .fetch_optional(&mut *tx)
     .await?;
