@@ -141,6 +141,16 @@ impl Catalog {
         self.plans.keys().map(String::as_str)
     }
 
+    /// The plan whose Stripe price this is: how a subscription in Stripe maps back to a plan.
+    pub fn plan_for_stripe_price(&self, price: &str) -> Option<&str> {
+        self.plans
+            .iter()
+            .find_map(|(name, plan)| match plan.billing() {
+                Billing::Stripe { price_id, .. } if price_id == price => Some(name.as_str()),
+                _ => None,
+            })
+    }
+
     /// The entitlements of a plan, or None when the catalog has no such plan.
     pub fn entitlements(&self, name: &str) -> Option<Entitlements> {
         self.plan(name).map(|plan| Entitlements {

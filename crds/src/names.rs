@@ -56,3 +56,8 @@ mod tests {
         assert!("tenant_".len() + super::TENANT_NAME_MAX_LENGTH as usize <= 63);
     }
 }
+
+/// The namespace of a tenant: where its Subscription, Secret and workloads live.
+pub fn tenant_namespace(tenant: &str) -> String {
+    format!("tenant-{tenant}")
+}

@@ -81,6 +81,11 @@ pub struct SubscriptionStatus {
     /// Whether the subscription ends at the end of the current period.
     #[serde(default)]
     pub cancel_at_period_end: bool,
+    /// True while the tenant is suspended because payment has lapsed (past_due, unpaid or
+    /// canceled) for longer than the grace period. Set by the operator; lifted once the
+    /// subscription is active again.
+    #[serde(default)]
+    pub suspended: bool,
     /// The entitlements in force for the tenant because of this subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Entitlements>,

@@ -38,16 +38,16 @@ async fn a_registration_event_reaches_kafka_exactly_once_across_a_restart() {
     let user: Value = response.json().await.unwrap();
 
     // The next process's relay publishes what is pending, once; a second pass finds nothing.
-    let producer = saascript_auth::events::producer(env.kafka_brokers()).unwrap();
+    let producer = saascript_common::event_outbox::producer(env.kafka_brokers()).unwrap();
     let db = &server.state.db;
     assert_eq!(
-        saascript_auth::events::relay_once(db, &producer, &topic)
+        saascript_common::event_outbox::relay_once(db, &producer, &topic)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        saascript_auth::events::relay_once(db, &producer, &topic)
+        saascript_common::event_outbox::relay_once(db, &producer, &topic)
             .await
             .unwrap(),
         0

@@ -47,7 +47,7 @@ pub struct TenantPlan {
 impl TenantPlan {
     /// `tenant-<name>`.
     pub fn namespace(&self) -> String {
-        format!("tenant-{}", self.tenant)
+        saascript_crds::names::tenant_namespace(&self.tenant)
     }
 
     /// The PostgreSQL role: `tenant_<name>`, with `-` turned into `_`. Tenant names contain no

@@ -158,9 +158,11 @@ pub async fn run(config: Config) -> Result<()> {
         config.amqp_url.expose().to_string(),
         Duration::from_millis(500),
     ));
-    tokio::spawn(events::run_relay(
+    let producer = saascript_common::event_outbox::producer(&config.kafka_brokers)
+        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    tokio::spawn(saascript_common::event_outbox::run_relay(
         db,
-        events::producer(&config.kafka_brokers)?,
+        producer,
         config.events_topic.clone(),
         Duration::from_millis(500),
     ));

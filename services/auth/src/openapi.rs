@@ -1,8 +1,8 @@
 //! The auth service's OpenAPI document, served at /auth/openapi.json (the gateway merges it
 //! into /api/openapi.json).
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use saascript_common::openapi::BearerAuth;
+use utoipa::OpenApi;
 
 use crate::routes;
 
@@ -25,23 +25,6 @@ use crate::routes;
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())

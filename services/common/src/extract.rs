@@ -141,3 +141,34 @@ where
         Ok(RequireRole(claims, PhantomData))
     }
 }
+
+/// The tenant a request acts for, when the caller is one of its owners or admins: what changing
+/// a tenant's settings or billing needs. 401 without a good token, 403 for a token that acts for
+/// no tenant or holds neither role.
+#[derive(Clone, Debug)]
+pub struct TenantManager {
+    pub tenant: String,
+    pub claims: Claims,
+}
+
+impl<S> FromRequestParts<S> for TenantManager
+where
+    Arc<JwtVerifier>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let TenantContext { tenant, claims } =
+            TenantContext::from_request_parts(parts, state).await?;
+        if !(claims.has_role(Owner::NAME) || claims.has_role(Admin::NAME)) {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "role_required",
+                format!("only an owner or admin of tenant {tenant} may do this"),
+            )
+            .into_response());
+        }
+        Ok(TenantManager { tenant, claims })
+    }
+}

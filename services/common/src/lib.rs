@@ -5,10 +5,12 @@
 
 pub mod crypto;
 pub mod encoding;
+pub mod event_outbox;
 pub mod events;
 pub mod extract;
 pub mod http;
 pub mod jwt;
+pub mod openapi;
 pub mod problem;
 pub mod sensitive;
 pub mod shutdown;

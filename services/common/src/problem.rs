@@ -58,11 +58,12 @@ pub trait ApiError: std::error::Error {
     fn code(&self) -> &'static str;
 }
 
-/// The response for `error`. For a 5xx, the cause is logged and the client sees only that an
-/// internal error happened.
+/// The response for `error`. For a 500, the cause is logged and the client sees only that an
+/// internal error happened; other 5xx (an upstream refused, a feature not offered, not ready)
+/// say what happened, which is what the client needs to act.
 pub fn problem_response<E: ApiError + ?Sized>(error: &E) -> Response {
     let status = error.status();
-    let detail = if status.is_server_error() {
+    let detail = if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!(error = %error, code = error.code(), "request failed");
         "an internal error occurred; it has been logged".to_string()
     } else {

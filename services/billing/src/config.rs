@@ -1,0 +1,71 @@
+//! The billing service's configuration (flags or environment variables).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use saascript_common::Sensitive;
+use saascript_common::http::HttpConfig;
+
+#[derive(Clone, Debug, Parser)]
+#[command(name = "saascript-billing", about = "SaaScript's billing service")]
+pub struct Config {
+    #[command(flatten)]
+    pub http: HttpConfig,
+    /// The billing database (its migrations run at start-up).
+    #[arg(
+        long,
+        env = "BILLING_DATABASE_URL",
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/saascript_billing"
+    )]
+    pub database_url: Sensitive,
+    /// The plan catalog, the same file the operator reads; an invalid one stops start-up.
+    #[arg(long, env = "PLAN_CATALOG", default_value = "config/plans.yaml")]
+    pub catalog: PathBuf,
+    /// Stripe's API base: https://api.stripe.com in production, the local fake otherwise.
+    #[arg(
+        long,
+        env = "STRIPE_API_BASE",
+        default_value = "https://api.stripe.com"
+    )]
+    pub stripe_api_base: String,
+    /// The Stripe secret key.
+    #[arg(
+        long,
+        env = "STRIPE_SECRET_KEY",
+        default_value = "sk_test_saascript_local"
+    )]
+    pub stripe_secret_key: Sensitive,
+    /// The webhook endpoint secrets, comma-separated: the current one first, and the previous
+    /// one while a rotation is under way.
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRETS", value_delimiter = ',')]
+    pub stripe_webhook_secrets: Vec<Sensitive>,
+    /// How far (seconds) a webhook's signed timestamp may be from now.
+    #[arg(long, env = "STRIPE_WEBHOOK_TOLERANCE_SECONDS", default_value_t = 300)]
+    pub webhook_tolerance_seconds: i64,
+    /// Where Checkout and the Portal send the browser back to (the web UI's billing page).
+    #[arg(
+        long,
+        env = "BILLING_RETURN_URL",
+        default_value = "http://127.0.0.1:3000/settings/billing"
+    )]
+    pub return_url: String,
+    /// Kafka, where the event relay publishes.
+    #[arg(long, env = "KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
+    pub kafka_brokers: String,
+    /// The topic of the service's events.
+    #[arg(long, env = "EVENTS_TOPIC", default_value = "saascript.events")]
+    pub events_topic: String,
+    /// The JWKS that access tokens are verified with (auth's).
+    #[arg(
+        long,
+        env = "JWKS_URL",
+        default_value = "http://127.0.0.1:8081/.well-known/jwks.json"
+    )]
+    pub jwks_url: String,
+    /// The `iss` of the access tokens.
+    #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
+    pub issuer: String,
+    /// The `aud` of the access tokens.
+    #[arg(long, env = "AUTH_AUDIENCE", default_value = "saascript")]
+    pub audience: String,
+}

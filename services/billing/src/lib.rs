@@ -1,0 +1,174 @@
+//! SaaScript's billing service: one Stripe customer per tenant, subscriptions (subscribe,
+//! change plan, cancel at period end, resume), invoices, Checkout and Portal links, and Stripe's
+//! webhook, which mirrors Stripe into the tenant's Subscription and sets `Tenant.spec.plan` once
+//! Stripe confirms a change. The operator carries the entitlements from there.
+//!
+//! Layout: `routes/` (one concern per file), `webhooks.rs` (signature → dedupe → apply),
+//! `subscription_sync.rs` (fetch from Stripe → write to Kubernetes), `sync.rs` (the pure
+//! decision), `stripe/` (client, object views, signatures), `kubernetes.rs`, `customers.rs`.
+
+pub mod config;
+pub mod customers;
+pub mod error;
+pub mod kubernetes;
+pub mod openapi;
+pub mod routes;
+pub mod stripe;
+pub mod subscription_sync;
+pub mod sync;
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::FromRef;
+use saascript_catalog::Catalog;
+use saascript_common::http::health::ReadinessCheck;
+use saascript_common::http::metrics::HttpMetrics;
+use saascript_common::jwt::{JwtVerifier, VerifierSettings};
+use sqlx::PgPool;
+
+pub use config::Config;
+use error::{BillingError, Result};
+
+/// Seconds since the epoch; a function so that tests can fix the clock.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// What the handlers need of the configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub webhook_secrets: Vec<String>,
+    pub webhook_tolerance_seconds: i64,
+    pub return_url: String,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub stripe: stripe::StripeApi,
+    pub kube: kubernetes::Kubernetes,
+    pub catalog: Arc<Catalog>,
+    pub verifier: Arc<JwtVerifier>,
+    pub settings: Settings,
+    pub clock: Clock,
+}
+
+impl FromRef<AppState> for Arc<JwtVerifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+impl AppState {
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    })
+}
+
+/// Runs the migrations in `migrations/`.
+pub async fn migrate(db: &PgPool) -> Result<()> {
+    sqlx::migrate!("./migrations")
+        .run(db)
+        .await
+        .map_err(|e| BillingError::Internal(format!("migrations: {e}")))
+}
+
+impl Config {
+    pub fn settings(&self) -> Result<Settings> {
+        let webhook_secrets: Vec<String> = self
+            .stripe_webhook_secrets
+            .iter()
+            .map(|s| s.expose().trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if webhook_secrets.is_empty() {
+            return Err(BillingError::Config(
+                "STRIPE_WEBHOOK_SECRETS is empty: Stripe's webhooks could not be verified".into(),
+            ));
+        }
+        Ok(Settings {
+            webhook_secrets,
+            webhook_tolerance_seconds: self.webhook_tolerance_seconds,
+            return_url: self.return_url.clone(),
+        })
+    }
+
+    pub fn verifier(&self) -> JwtVerifier {
+        JwtVerifier::new(VerifierSettings {
+            jwks_url: self.jwks_url.clone(),
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            refetch_interval: Duration::from_secs(10),
+            leeway: Duration::from_secs(30),
+        })
+    }
+}
+
+/// The service with the shared HTTP layer (request ids, metrics, limits, health).
+pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Router {
+    let db = state.db.clone();
+    let ready: ReadinessCheck = Arc::new(move || {
+        let db = db.clone();
+        Box::pin(async move {
+            sqlx::query("SELECT 1")
+                .execute(&db)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("postgres: {e}"))
+        })
+    });
+    saascript_common::http::app(
+        routes::router(state),
+        config,
+        HttpMetrics::new("billing"),
+        ready,
+    )
+}
+
+/// Loads the catalog (an invalid one stops start-up), connects, migrates and serves until
+/// SIGTERM or Ctrl-C, with the event relay beside it.
+pub async fn run(config: Config) -> Result<()> {
+    let catalog = Catalog::load(&config.catalog).map_err(|e| {
+        BillingError::Config(format!("plan catalog {}: {e}", config.catalog.display()))
+    })?;
+    let settings = config.settings()?;
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(config.database_url.expose())
+        .await?;
+    migrate(&db).await?;
+    let kube_client = kube::Client::try_default().await.map_err(|e| {
+        BillingError::Config(format!("no Kubernetes configuration (set KUBECONFIG): {e}"))
+    })?;
+    let state = AppState {
+        db: db.clone(),
+        stripe: stripe::StripeApi::new(config.stripe_secret_key.expose(), &config.stripe_api_base)?,
+        kube: kubernetes::Kubernetes::new(kube_client),
+        catalog: Arc::new(catalog),
+        verifier: Arc::new(config.verifier()),
+        settings,
+        clock: system_clock(),
+    };
+    let producer = saascript_common::event_outbox::producer(&config.kafka_brokers)
+        .map_err(|e| BillingError::Config(e.to_string()))?;
+    tokio::spawn(saascript_common::event_outbox::run_relay(
+        db,
+        producer,
+        config.events_topic.clone(),
+        Duration::from_millis(500),
+    ));
+    saascript_common::http::serve(app(state, &config.http), &config.http)
+        .await
+        .map_err(|e| BillingError::Internal(format!("serving: {e}")))
+}

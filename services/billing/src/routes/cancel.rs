@@ -1,0 +1,67 @@
+//! POST /billing/subscription/cancel and /resume: cancel at the end of the paid period, or take
+//! that back before it comes.
+
+use axum::Json;
+use axum::extract::State;
+use saascript_common::extract::TenantManager;
+
+use super::overview::{BillingOverview, build};
+use crate::AppState;
+use crate::error::{BillingError, Result};
+use crate::subscription_sync::sync_now;
+
+#[utoipa::path(post, path = "/billing/subscription/cancel", tag = "billing", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cancels at the end of the current period", body = BillingOverview),
+        (status = 403, description = "role_required: only an owner or admin"),
+        (status = 409, description = "conflict: no live subscription"),
+    ))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    manager: TenantManager,
+) -> Result<Json<BillingOverview>> {
+    set_cancel_at_period_end(&state, &manager.tenant, true).await
+}
+
+#[utoipa::path(post, path = "/billing/subscription/resume", tag = "billing", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The subscription continues past the current period", body = BillingOverview),
+        (status = 403, description = "role_required: only an owner or admin"),
+        (status = 409, description = "conflict: no live subscription"),
+    ))]
+pub async fn resume(
+    State(state): State<AppState>,
+    manager: TenantManager,
+) -> Result<Json<BillingOverview>> {
+    set_cancel_at_period_end(&state, &manager.tenant, false).await
+}
+
+async fn set_cancel_at_period_end(
+    state: &AppState,
+    tenant: &str,
+    cancel: bool,
+) -> Result<Json<BillingOverview>> {
+    let resource = state.kube.existing_subscription(tenant).await?;
+    let no_subscription =
+        || BillingError::Conflict(format!("tenant {tenant} has no live subscription"));
+    let id = resource
+        .status
+        .and_then(|s| s.stripe_subscription_id)
+        .ok_or_else(no_subscription)?;
+    let current = state.stripe.subscription(&id).await?;
+    if matches!(
+        current.status.as_deref(),
+        Some("canceled" | "incomplete_expired")
+    ) {
+        return Err(no_subscription());
+    }
+    state
+        .stripe
+        .update_subscription(
+            &id,
+            &vec![("cancel_at_period_end".into(), cancel.to_string())],
+        )
+        .await?;
+    sync_now(state, &id).await?;
+    Ok(Json(build(state, tenant).await?))
+}

@@ -1,0 +1,183 @@
+//! PUT /billing/subscription: subscribe to a plan, or change to another (prorated by Stripe).
+//!
+//! This is also the local fallback for Checkout: the UI (or a test) collects a payment method
+//! (`pm_...`, from Stripe Elements in production, or created directly against the fake) and the
+//! subscription is created here. Either way the Tenant's plan changes only once Stripe confirms:
+//! when the subscription Stripe returns is active or trialing, or later by webhook.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use saascript_catalog::Billing;
+use saascript_common::extract::TenantManager;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::overview::{BillingOverview, build};
+use crate::AppState;
+use crate::error::{BillingError, Result};
+use crate::stripe::objects::Subscription;
+use crate::subscription_sync::sync_now;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangePlan {
+    /// A plan from the catalog.
+    pub plan: String,
+    /// A Stripe payment method (`pm_...`) to attach and make the default for invoices.
+    pub payment_method: Option<String>,
+}
+
+#[utoipa::path(put, path = "/billing/subscription", tag = "billing", security(("bearer" = [])),
+    request_body = ChangePlan,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried subscription creation return the first one")),
+    responses(
+        (status = 200, description = "The tenant's billing after the change", body = BillingOverview),
+        (status = 402, description = "stripe_refused: the card was declined"),
+        (status = 403, description = "role_required: only an owner or admin"),
+        (status = 409, description = "conflict: a contract plan is set by a platform admin"),
+        (status = 422, description = "invalid_input: unknown plan, or a payment method Stripe refused"),
+    ))]
+pub async fn change_plan(
+    State(state): State<AppState>,
+    manager: TenantManager,
+    headers: HeaderMap,
+    Json(body): Json<ChangePlan>,
+) -> Result<Json<BillingOverview>> {
+    let tenant = manager.tenant.as_str();
+    let plan = state.catalog.plan(&body.plan).ok_or_else(|| {
+        BillingError::Invalid(format!(
+            "plan {:?} is not in the catalog; choose one of: {}",
+            body.plan,
+            state.catalog.plan_names().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let resource = state
+        .kube
+        .tenant(tenant)
+        .await?
+        .ok_or_else(|| BillingError::NotFound(format!("there is no tenant {tenant}")))?;
+    let subscription_resource = state.kube.existing_subscription(tenant).await?;
+    let live = match subscription_resource
+        .status
+        .as_ref()
+        .and_then(|s| s.stripe_subscription_id.clone())
+    {
+        Some(id) => {
+            let current = state.stripe.subscription(&id).await?;
+            let over = matches!(
+                current.status.as_deref(),
+                Some("canceled" | "incomplete_expired")
+            );
+            (!over).then_some(current)
+        }
+        None => None,
+    };
+    match plan.billing() {
+        Billing::InvoicedOutsideStripe => {
+            return Err(BillingError::Conflict(format!(
+                "plan {} is invoiced by contract; a platform admin sets it on the Tenant",
+                body.plan
+            )));
+        }
+        Billing::Free => {
+            if let Some(current) = live {
+                // Leaving the paid plan: it runs to the end of the period that is paid for, and
+                // Stripe's deletion at that point returns the tenant to the free plan.
+                let updated = state
+                    .stripe
+                    .update_subscription(
+                        &current.id,
+                        &vec![("cancel_at_period_end".into(), "true".into())],
+                    )
+                    .await?;
+                sync_now(&state, &updated.id).await?;
+            } else if resource.spec.plan != body.plan {
+                // Nothing to pay: the change takes effect at once.
+                state.kube.set_tenant_plan(tenant, &body.plan).await?;
+            }
+        }
+        Billing::Stripe {
+            price_id,
+            trial_days,
+        } => {
+            let email = resource.spec.owners.first().map(String::as_str);
+            let customer = crate::customers::ensure(&state, tenant, email).await?;
+            if let Some(payment_method) = &body.payment_method {
+                state
+                    .stripe
+                    .attach_payment_method(payment_method, &customer)
+                    .await?;
+                state
+                    .stripe
+                    .update_customer(
+                        &customer,
+                        &vec![(
+                            "invoice_settings[default_payment_method]".into(),
+                            payment_method.clone(),
+                        )],
+                    )
+                    .await?;
+            }
+            let subscription = match live {
+                Some(current) => change(&state, &current, &price_id).await?,
+                None => {
+                    let first_subscription = subscription_resource
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.stripe_subscription_id.as_ref())
+                        .is_none();
+                    let mut form = vec![
+                        ("customer".to_string(), customer.clone()),
+                        ("items[0][plan]".to_string(), price_id.clone()),
+                        ("metadata[tenant]".to_string(), tenant.to_string()),
+                    ];
+                    // A trial is for a tenant's first subscription only.
+                    if trial_days > 0 && first_subscription {
+                        form.push(("trial_period_days".into(), trial_days.to_string()));
+                    }
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .map(|k| format!("saascript-subscribe-{tenant}-{k}"))
+                        .unwrap_or_else(|| format!("saascript-subscribe-{}", uuid::Uuid::new_v4()));
+                    state.stripe.create_subscription(&form, &key).await?
+                }
+            };
+            sync_now(&state, &subscription.id).await?;
+        }
+    }
+    Ok(Json(build(&state, tenant).await?))
+}
+
+/// Moves a live subscription to another price; Stripe prorates by default (credit for the unused
+/// time of the old price, charge for the rest of the period at the new one). The same price
+/// again undoes a pending cancellation.
+async fn change(state: &AppState, current: &Subscription, price_id: &str) -> Result<Subscription> {
+    if current.price_id() == Some(price_id) {
+        if current.cancel_at_period_end == Some(true) {
+            return state
+                .stripe
+                .update_subscription(
+                    &current.id,
+                    &vec![("cancel_at_period_end".into(), "false".into())],
+                )
+                .await;
+        }
+        return Ok(current.clone());
+    }
+    let item = current.item().ok_or_else(|| {
+        BillingError::Internal(format!("subscription {} has no item", current.id))
+    })?;
+    state
+        .stripe
+        .update_subscription(
+            &current.id,
+            &vec![
+                ("items[0][id]".into(), item.id.clone()),
+                ("items[0][plan]".into(), price_id.to_string()),
+                ("cancel_at_period_end".into(), "false".into()),
+            ],
+        )
+        .await
+}

@@ -1,0 +1,215 @@
+//! Billing's Stripe API: async-stripe's client (API base, secret key, idempotency keys) with
+//! form parameters written out per call and responses read into `objects`.
+
+pub mod objects;
+pub mod signature;
+
+use serde::Serialize;
+use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
+use stripe_client_core::{RequestBuilder, StripeMethod};
+
+use self::objects::{Charge, Customer, HostedSession, Invoice, List, Subscription};
+use crate::error::BillingError;
+
+#[derive(Clone)]
+pub struct StripeApi {
+    client: Client,
+}
+
+/// Form parameters as `serde_qs` writes them: nested maps become `a[b][c]=...`.
+pub type Form = Vec<(String, String)>;
+
+impl StripeApi {
+    /// A client for `api_base` (`https://api.stripe.com/` in production, the fake locally).
+    pub fn new(secret_key: &str, api_base: &str) -> Result<StripeApi, BillingError> {
+        let base = format!("{}/", api_base.trim_end_matches('/'));
+        let client = ClientBuilder::new(secret_key)
+            .url(base)
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| BillingError::Config(format!("Stripe client: {e}")))?;
+        Ok(StripeApi { client })
+    }
+
+    async fn send<T: miniserde::Deserialize>(
+        &self,
+        method: StripeMethod,
+        path: &str,
+        form: Option<&Form>,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, BillingError> {
+        let mut request = RequestBuilder::new(method, path);
+        if let Some(form) = form {
+            request = request.form(&FormBody(form));
+        }
+        let mut request = request.customize::<T>();
+        if let Some(key) = idempotency_key {
+            let key = IdempotencyKey::new(key)
+                .map_err(|e| BillingError::Internal(format!("idempotency key: {e}")))?;
+            request = request.request_strategy(RequestStrategy::Idempotent(key));
+        }
+        request.send(&self.client).await.map_err(stripe_error)
+    }
+
+    pub async fn create_customer(
+        &self,
+        form: &Form,
+        idempotency_key: &str,
+    ) -> Result<Customer, BillingError> {
+        self.send(
+            StripeMethod::Post,
+            "/customers",
+            Some(form),
+            Some(idempotency_key),
+        )
+        .await
+    }
+
+    pub async fn update_customer(&self, id: &str, form: &Form) -> Result<Customer, BillingError> {
+        self.send(
+            StripeMethod::Post,
+            &format!("/customers/{id}"),
+            Some(form),
+            None,
+        )
+        .await
+    }
+
+    pub async fn attach_payment_method(
+        &self,
+        payment_method: &str,
+        customer: &str,
+    ) -> Result<objects::IdOnly, BillingError> {
+        let form = vec![("customer".into(), customer.into())];
+        self.send(
+            StripeMethod::Post,
+            &format!("/payment_methods/{payment_method}/attach"),
+            Some(&form),
+            None,
+        )
+        .await
+    }
+
+    pub async fn subscription(&self, id: &str) -> Result<Subscription, BillingError> {
+        self.send(
+            StripeMethod::Get,
+            &format!("/subscriptions/{id}"),
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn create_subscription(
+        &self,
+        form: &Form,
+        idempotency_key: &str,
+    ) -> Result<Subscription, BillingError> {
+        self.send(
+            StripeMethod::Post,
+            "/subscriptions",
+            Some(form),
+            Some(idempotency_key),
+        )
+        .await
+    }
+
+    pub async fn update_subscription(
+        &self,
+        id: &str,
+        form: &Form,
+    ) -> Result<Subscription, BillingError> {
+        self.send(
+            StripeMethod::Post,
+            &format!("/subscriptions/{id}"),
+            Some(form),
+            None,
+        )
+        .await
+    }
+
+    /// The customer's subscriptions that are not over (Stripe leaves out canceled ones).
+    pub async fn live_subscriptions(
+        &self,
+        customer: &str,
+    ) -> Result<Vec<Subscription>, BillingError> {
+        let list: List<Subscription> = self
+            .send(
+                StripeMethod::Get,
+                &format!("/subscriptions?customer={customer}&limit=10"),
+                None,
+                None,
+            )
+            .await?;
+        Ok(list.data)
+    }
+
+    pub async fn invoice(&self, id: &str) -> Result<Invoice, BillingError> {
+        self.send(StripeMethod::Get, &format!("/invoices/{id}"), None, None)
+            .await
+    }
+
+    pub async fn invoices(
+        &self,
+        customer: &str,
+        limit: u32,
+    ) -> Result<List<Invoice>, BillingError> {
+        self.send(
+            StripeMethod::Get,
+            &format!("/invoices?customer={customer}&limit={limit}"),
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn charge(&self, id: &str) -> Result<Charge, BillingError> {
+        self.send(StripeMethod::Get, &format!("/charges/{id}"), None, None)
+            .await
+    }
+
+    pub async fn create_checkout_session(
+        &self,
+        form: &Form,
+    ) -> Result<HostedSession, BillingError> {
+        self.send(StripeMethod::Post, "/checkout/sessions", Some(form), None)
+            .await
+    }
+
+    pub async fn create_portal_session(&self, form: &Form) -> Result<HostedSession, BillingError> {
+        self.send(
+            StripeMethod::Post,
+            "/billing_portal/sessions",
+            Some(form),
+            None,
+        )
+        .await
+    }
+}
+
+/// Serializes the pairs as a flat map, so that `items[0][plan]` reaches Stripe as written.
+struct FormBody<'a>(&'a Form);
+
+impl Serialize for FormBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+fn stripe_error(error: StripeError) -> BillingError {
+    match error {
+        StripeError::Stripe(errors, status) => BillingError::Stripe {
+            status,
+            message: errors
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("{:?}", errors.type_)),
+        },
+        other => BillingError::StripeUnavailable(other.to_string()),
+    }
+}

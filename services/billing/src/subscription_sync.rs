@@ -1,0 +1,133 @@
+//! Brings a tenant's Subscription (and, once Stripe confirms, its Tenant's plan) in line with a
+//! subscription as Stripe has it now. Used by the webhooks and right after billing's own calls.
+//! It always fetches the subscription from Stripe first, so events that arrive late, twice or out
+//! of order all converge on Stripe's current state; a per-subscription advisory lock makes
+//! concurrent syncs of one subscription take turns, so an older read never lands last.
+
+use saascript_common::event_outbox::{self, NewEvent};
+use serde_json::json;
+use sqlx::{Postgres, Transaction};
+
+use crate::AppState;
+use crate::error::{BillingError, Result};
+use crate::sync::{Decision, decide};
+
+pub const SOURCE: &str = "saascript/billing";
+
+/// What a sync did, for the logs and the event table.
+#[derive(Debug)]
+pub enum Synced {
+    Applied { tenant: String, state: String },
+    Ignored(String),
+}
+
+impl Synced {
+    pub fn describe(&self) -> String {
+        match self {
+            Synced::Applied { tenant, state } => format!("applied: tenant {tenant} is {state}"),
+            Synced::Ignored(why) => format!("ignored: {why}"),
+        }
+    }
+}
+
+/// Takes the transaction-scoped lock of a Stripe object id.
+pub async fn lock(tx: &mut Transaction<'_, Postgres>, object_id: &str) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(object_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Syncs one subscription. With `event_type`, records that billing.* event in the outbox (in the
+/// caller's transaction, which also holds the lock).
+pub async fn sync(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    subscription_id: &str,
+    event_type: Option<&str>,
+) -> Result<Synced> {
+    lock(tx, subscription_id).await?;
+    let subscription = match state.stripe.subscription(subscription_id).await {
+        Ok(s) => s,
+        Err(e) if e.is_not_found() => {
+            return Ok(Synced::Ignored(format!(
+                "Stripe has no subscription {subscription_id}"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let customer = subscription.customer.clone().unwrap_or_default();
+    let tenant = match subscription.tenant() {
+        Some(t) => Some(t.to_string()),
+        None => crate::customers::tenant_of(state, &customer).await?,
+    };
+    let Some(tenant) = tenant else {
+        return Ok(Synced::Ignored(format!(
+            "subscription {subscription_id} belongs to no known tenant"
+        )));
+    };
+    let Some(tenant_resource) = state.kube.tenant(&tenant).await? else {
+        return Ok(Synced::Ignored(format!("tenant {tenant} no longer exists")));
+    };
+    // Until the operator has made the Subscription, fail: Stripe delivers the event again.
+    let resource = state.kube.existing_subscription(&tenant).await?;
+    let decision = decide(
+        &subscription,
+        &customer,
+        &state.catalog,
+        resource.status.as_ref(),
+        &tenant_resource.spec.plan,
+    );
+    let (mirror, tenant_plan) = match decision {
+        Decision::Ignore(why) => return Ok(Synced::Ignored(why)),
+        Decision::Apply {
+            mirror,
+            tenant_plan,
+        } => (mirror, tenant_plan),
+    };
+    state.kube.write_mirror(&tenant, &mirror).await?;
+    if let Some(plan) = &tenant_plan {
+        state.kube.set_tenant_plan(&tenant, plan).await?;
+        tracing::info!(%tenant, %plan, "Stripe confirmed the plan: Tenant.spec.plan set");
+    }
+    let state_name = serde_json::to_value(mirror.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    if let Some(type_) = event_type {
+        event_outbox::record(
+            tx,
+            NewEvent {
+                source: SOURCE,
+                type_,
+                tenant: Some(&tenant),
+                subject: subscription_id,
+                data: json!({
+                    "subscriptionId": mirror.subscription_id,
+                    "customerId": mirror.customer_id,
+                    "state": state_name,
+                    "plan": mirror.confirmed_plan,
+                    "currentPeriodEnd": mirror.current_period_end,
+                    "cancelAtPeriodEnd": mirror.cancel_at_period_end,
+                    "tenantPlanSetTo": tenant_plan,
+                }),
+                time: state.now(),
+            },
+        )
+        .await
+        .map_err(|e| BillingError::Internal(e.to_string()))?;
+    }
+    Ok(Synced::Applied {
+        tenant,
+        state: state_name,
+    })
+}
+
+/// Syncs outside any webhook (after billing's own calls to Stripe), in its own transaction.
+pub async fn sync_now(state: &AppState, subscription_id: &str) -> Result<Synced> {
+    let mut tx = state.db.begin().await?;
+    let synced = sync(state, &mut tx, subscription_id, None).await?;
+    tx.commit().await?;
+    Ok(synced)
+}
