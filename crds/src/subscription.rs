@@ -86,6 +86,10 @@ pub struct SubscriptionStatus {
     /// subscription is active again.
     #[serde(default)]
     pub suspended: bool,
+    /// When payment lapsed (the subscription became past_due, unpaid or canceled); the grace
+    /// period runs from here. Cleared when payment is in order again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_lapsed_since: Option<Time>,
     /// The entitlements in force for the tenant because of this subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Entitlements>,

@@ -86,6 +86,11 @@ pub struct Config {
     #[arg(long, env = "SAASCRIPT_RESYNC_SECONDS", default_value_t = 300)]
     pub resync_seconds: u64,
 
+    /// How long (seconds) a subscription may stay past_due, unpaid or canceled before its tenant
+    /// is suspended (7 days).
+    #[arg(long, env = "SAASCRIPT_PAYMENT_GRACE_SECONDS", default_value_t = 7 * 24 * 3600)]
+    pub payment_grace_seconds: u64,
+
     /// The longest wait before retrying a tenant that failed, in seconds. Retries start at half
     /// a second and double.
     #[arg(long, env = "SAASCRIPT_MAX_BACKOFF_SECONDS", default_value_t = 30)]
@@ -144,6 +149,10 @@ impl Config {
             duration: Duration::from_secs(self.lease_seconds),
             renew_every: Duration::from_secs(self.lease_renew_seconds),
         }
+    }
+
+    pub fn payment_grace(&self) -> Duration {
+        Duration::from_secs(self.payment_grace_seconds)
     }
 
     pub fn resync(&self) -> Duration {

@@ -16,6 +16,7 @@ pub mod leader;
 pub mod metrics;
 pub mod provision;
 pub mod server;
+pub mod subscription;
 pub mod tenant;
 
 use std::sync::Arc;
@@ -40,7 +41,7 @@ pub async fn run(config: Config) -> Result<()> {
         let elector = leader::LeaderElector::new(ctx.client.clone(), settings);
         run_elected(ctx, elector, shutdown_signal()).await;
     } else {
-        tenant::run(ctx, shutdown_signal()).await;
+        run_controllers(ctx, shutdown_signal()).await;
     }
     server.abort();
     tracing::info!("stopped");
@@ -93,7 +94,7 @@ pub async fn run_elected(
         }
         let mut leading = leading_rx.clone();
         let mut stop = stop_rx.clone();
-        tenant::run(ctx.clone(), async move {
+        run_controllers(ctx.clone(), async move {
             tokio::select! {
                 _ = leading.wait_for(|leading| !*leading) => {}
                 _ = stop.wait_for(|stop| *stop) => {}
@@ -107,6 +108,19 @@ pub async fn run_elected(
     // Wait for the campaign to release the lease.
     let mut campaign = campaign;
     let _ = (&mut campaign.0).await;
+}
+
+/// Runs the Tenant and Subscription controllers side by side until `shutdown`.
+pub async fn run_controllers(
+    ctx: Arc<Context>,
+    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+) {
+    use futures::FutureExt;
+    let shutdown = shutdown.shared();
+    tokio::join!(
+        tenant::run(ctx.clone(), shutdown.clone()),
+        subscription::run(ctx, shutdown),
+    );
 }
 
 /// Aborts a task when dropped, so that a dropped (or crashed) caller never leaves a campaign

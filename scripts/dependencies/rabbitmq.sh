@@ -38,6 +38,8 @@ rabbitmq_start() {
   fi
   if ! rabbitmq_mgmt_ok 2>/dev/null; then
     log "rabbitmq: enabling the management plugin (port $RABBITMQ_MGMT_PORT)"
+    # The CLI reads the file as the rabbitmq user too: a root-only file fails with eacces.
+    rabbitmq_fix_plugins_file
     rabbitmq-plugins enable rabbitmq_management >/dev/null ||
       die "cannot enable rabbitmq_management; run: rabbitmq-plugins enable rabbitmq_management"
     rabbitmq_fix_plugins_file

@@ -93,7 +93,10 @@ impl RunningOperator {
                 stopped,
             ))
         } else {
-            tokio::spawn(saascript_operator::tenant::run(context.clone(), stopped))
+            tokio::spawn(saascript_operator::run_controllers(
+                context.clone(),
+                stopped,
+            ))
         };
         RunningOperator {
             context,

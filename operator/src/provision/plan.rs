@@ -37,7 +37,13 @@ pub struct TenantPlan {
     pub tenant: String,
     pub isolation: Isolation,
     pub owners: Vec<String>,
-    /// The entitlements in force, with the Tenant's quota overrides applied.
+    /// The plan the Tenant declares (`spec.plan`); the Subscription follows it.
+    pub declared_plan: String,
+    /// The Tenant's own labels, carried onto its Subscription (so that a label selector picks
+    /// both).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The entitlements in force (those of the plan that billing confirmed, or that takes
+    /// effect at once), with the Tenant's quota overrides applied.
     pub entitlements: Entitlements,
     /// The Kafka topic suffixes every tenant gets (`events`, ...).
     pub topic_suffixes: Vec<String>,
@@ -134,6 +140,8 @@ pub(crate) mod tests {
             tenant: tenant.into(),
             isolation,
             owners: vec!["ops@acme.example".into()],
+            declared_plan: "pro".into(),
+            labels: Default::default(),
             entitlements: Entitlements {
                 plan: "pro".into(),
                 quota: Quota {

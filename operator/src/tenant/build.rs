@@ -155,14 +155,24 @@ pub fn build(plan: &TenantPlan) -> NamespaceObjects {
             ),
         },
         subscription: Subscription {
-            metadata: meta(&plan.tenant),
+            metadata: with_tenant_labels(meta(&plan.tenant), plan),
             spec: SubscriptionSpec {
                 tenant: plan.tenant.clone(),
-                plan: plan.entitlements.plan.clone(),
+                plan: plan.declared_plan.clone(),
             },
             status: None,
         },
     }
+}
+
+/// The Subscription carries its Tenant's labels as well as the operator's, so that the same
+/// label selector picks a Tenant and its Subscription.
+fn with_tenant_labels(mut metadata: ObjectMeta, plan: &TenantPlan) -> ObjectMeta {
+    let labels = metadata.labels.get_or_insert_with(Default::default);
+    for (key, value) in &plan.labels {
+        labels.entry(key.clone()).or_insert_with(|| value.clone());
+    }
+    metadata
 }
 
 fn quota_hard(plan: &TenantPlan) -> BTreeMap<String, Quantity> {

@@ -27,7 +27,7 @@ pub async fn cleanup(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
     if crd_is_being_deleted(ctx).await? {
         record(
             ctx,
-            &tenant,
+            tenant.as_ref(),
             EventType::Warning,
             "CrdDeleted",
             "the Tenant CRD is being deleted: the tenant's resources are left in place",
@@ -40,7 +40,7 @@ pub async fn cleanup(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
     if tenant.spec.prevent_deletion {
         write_status(
             ctx,
-            &tenant,
+            tenant.as_ref(),
             terminating_status(tenant.status.as_ref(), generation, true, &now),
         )
         .await?;
@@ -99,7 +99,7 @@ pub async fn cleanup(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
             ),
         ),
     };
-    record(ctx, &tenant, EventType::Normal, reason, &note).await;
+    record(ctx, tenant.as_ref(), EventType::Normal, reason, &note).await;
     Ok(Action::await_change())
 }
 

@@ -37,6 +37,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
     if let Some(selector) = &ctx.config.tenant_selector {
         tenants = tenants.labels(selector);
     }
+    let subscriptions = tenants.clone();
     let controller = Controller::new(Api::<Tenant>::all(client.clone()), tenants);
     ctx.metrics.count_phases_from(controller.store());
     controller
@@ -50,6 +51,13 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
                     .get(TENANT_LABEL)
                     .map(|tenant| ObjectRef::new(tenant))
             },
+        )
+        // The Subscription's status carries the entitlements in force and any suspension for
+        // payment; a change there is carried onto the Tenant.
+        .watches(
+            Api::<saascript_crds::Subscription>::all(ctx.client.clone()),
+            subscriptions,
+            |subscription| Some(ObjectRef::new(&subscription.spec.tenant)),
         )
         .with_config(controller::Config::default().concurrency(ctx.config.concurrency))
         .graceful_shutdown_on(shutdown)

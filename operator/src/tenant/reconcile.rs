@@ -31,7 +31,7 @@ pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
         topic_suffixes: &ctx.config.tenant_topics,
         shared: &ctx.shared,
     };
-    let plan = match validate(&tenant, &settings) {
+    let mut plan = match validate(&tenant, &settings) {
         Ok(plan) => plan,
         Err(invalid) => {
             let status = invalid_status(
@@ -47,11 +47,20 @@ pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
         }
     };
 
+    let payment = payment_standing(&tenant, &plan, ctx).await?;
+    plan.entitlements = payment.entitlements;
+
     let namespace_result = apply_namespace(&plan, ctx).await;
     let passwords = match &namespace_result {
         Ok(passwords) => passwords.clone(),
         Err(error) => {
-            let observation = observe(&tenant, &plan, Err(error.to_string()), vec![]);
+            let observation = observe(
+                &tenant,
+                &plan,
+                payment.suspended,
+                Err(error.to_string()),
+                vec![],
+            );
             write_status(
                 ctx,
                 &tenant,
@@ -87,7 +96,7 @@ pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
         .iter()
         .filter_map(|(_, r)| r.as_ref().err().map(|e| e.to_string()))
         .collect();
-    let observation = observe(&tenant, &plan, Ok(()), systems);
+    let observation = observe(&tenant, &plan, payment.suspended, Ok(()), systems);
     let status = provisioned_status(tenant.status.as_ref(), &observation, &now);
     write_status(ctx, &tenant, status).await?;
 
@@ -115,9 +124,52 @@ pub async fn provision_directly(ctx: &Context, plan: &TenantPlan) -> Result<()> 
     Ok(())
 }
 
+/// What the tenant's Subscription says: the entitlements in force and whether the tenant is
+/// suspended for payment.
+struct PaymentStanding {
+    entitlements: saascript_crds::Entitlements,
+    suspended: bool,
+}
+
+/// Reads the tenant's Subscription. Before the Subscription controller has evaluated it (or
+/// before it exists), a plan that takes effect at once is in force, and otherwise the default
+/// plan: a paid plan never takes effect before Stripe confirms it.
+async fn payment_standing(
+    tenant: &Tenant,
+    plan: &TenantPlan,
+    ctx: &Context,
+) -> Result<PaymentStanding> {
+    let subscription = Api::<Subscription>::namespaced(ctx.client.clone(), &plan.namespace())
+        .get_opt(&plan.tenant)
+        .await?;
+    let status = subscription.and_then(|s| s.status);
+    let evaluated = status
+        .as_ref()
+        .and_then(|s| s.entitlements.as_ref())
+        .map(|e| e.plan.clone());
+    let plan_in_force = evaluated.unwrap_or_else(|| {
+        let at_once = ctx
+            .catalog
+            .plan(&plan.declared_plan)
+            .is_some_and(|p| p.takes_effect_at_once());
+        if at_once {
+            plan.declared_plan.clone()
+        } else {
+            ctx.catalog.default_plan().to_string()
+        }
+    });
+    let entitlements = super::validate::entitlements_in_force(&ctx.catalog, tenant, &plan_in_force)
+        .unwrap_or_else(|| plan.entitlements.clone());
+    Ok(PaymentStanding {
+        entitlements,
+        suspended: status.is_some_and(|s| s.suspended),
+    })
+}
+
 fn observe(
     tenant: &Tenant,
     plan: &TenantPlan,
+    suspended_for_payment: bool,
     namespace_result: Result<(), String>,
     systems: Vec<(
         System,
@@ -127,6 +179,7 @@ fn observe(
     Observation {
         generation: tenant.metadata.generation,
         suspended: tenant.spec.suspended,
+        suspended_for_payment,
         namespace: plan.namespace(),
         secret: SECRET_NAME.into(),
         entitlements: plan.entitlements.clone(),

@@ -17,6 +17,8 @@ pub const DELETION_BLOCKED: &str = "DeletionBlocked";
 pub struct Observation {
     pub generation: Option<i64>,
     pub suspended: bool,
+    /// Suspended because payment lapsed past the grace period (the Subscription says so).
+    pub suspended_for_payment: bool,
     pub namespace: String,
     pub secret: String,
     pub entitlements: Entitlements,
@@ -117,11 +119,19 @@ pub fn provisioned_status(
                 "SuspendedBySpec",
                 "spec.suspended is true: the gateway refuses the tenant's requests",
             )
+        } else if observed.suspended_for_payment {
+            condition(
+                SUSPENDED,
+                true,
+                "PaymentLapsed",
+                "payment lapsed past the grace period (see the Subscription's PaymentOK): the \
+                 gateway refuses the tenant's requests until it is paid",
+            )
         } else {
             condition(SUSPENDED, false, "Active", "the tenant is not suspended")
         },
     );
-    status.phase = Some(if observed.suspended {
+    status.phase = Some(if observed.suspended || observed.suspended_for_payment {
         TenantPhase::Suspended
     } else if waiting.is_empty() {
         TenantPhase::Ready
@@ -224,6 +234,7 @@ mod tests {
         Observation {
             generation: Some(3),
             suspended: false,
+            suspended_for_payment: false,
             namespace: "tenant-acme".into(),
             secret: "saascript-tenant-credentials".into(),
             entitlements: Entitlements {

@@ -47,8 +47,14 @@ pub async fn write_status(ctx: &Context, tenant: &Tenant, status: TenantStatus) 
     Ok(true)
 }
 
-/// Records an Event on the Tenant. A failure to record is logged, never fatal.
-pub async fn record(ctx: &Context, tenant: &Tenant, type_: EventType, reason: &str, note: &str) {
+/// Records an Event on a Tenant or a Subscription. A failure to record is logged, never fatal.
+pub async fn record<K: Resource<DynamicType = ()>>(
+    ctx: &Context,
+    object: &K,
+    type_: EventType,
+    reason: &str,
+    note: &str,
+) {
     let event = Event {
         type_,
         reason: reason.chars().take(128).collect(),
@@ -56,7 +62,7 @@ pub async fn record(ctx: &Context, tenant: &Tenant, type_: EventType, reason: &s
         action: "Reconcile".into(),
         secondary: None,
     };
-    let mut reference = tenant.object_ref(&());
+    let mut reference = object.object_ref(&());
     let mut result = ctx.recorder.publish(&event, &reference).await;
     // API servers before 1.22 refuse an events.k8s.io/v1 Event about a cluster-scoped object
     // unless the reference names the Event's own namespace ("default").
@@ -68,6 +74,6 @@ pub async fn record(ctx: &Context, tenant: &Tenant, type_: EventType, reason: &s
         result = ctx.recorder.publish(&event, &reference).await;
     }
     if let Err(e) = result {
-        tracing::warn!(tenant = %tenant.name_any(), error = %e, "could not record an event");
+        tracing::warn!(object = %object.name_any(), error = %e, "could not record an event");
     }
 }

@@ -64,6 +64,8 @@ pub fn validate(tenant: &Tenant, settings: &Settings<'_>) -> Result<TenantPlan, 
         tenant: name,
         isolation: spec.isolation,
         owners: spec.owners.clone(),
+        declared_plan: spec.plan.clone(),
+        labels: tenant.metadata.labels.clone().unwrap_or_default(),
         entitlements,
         topic_suffixes: settings.topic_suffixes.to_vec(),
         shared: settings.shared.clone(),
@@ -87,6 +89,20 @@ pub fn removal_plan(tenant: &Tenant, settings: &Settings<'_>) -> Option<TenantPl
 }
 
 /// The plan's quota with the Tenant's overrides on top.
+/// The entitlements of `plan_in_force` with the Tenant's quota overrides applied; None when the
+/// catalog has no such plan.
+pub fn entitlements_in_force(
+    catalog: &saascript_catalog::Catalog,
+    tenant: &Tenant,
+    plan_in_force: &str,
+) -> Option<saascript_crds::Entitlements> {
+    let mut entitlements = catalog.entitlements(plan_in_force)?;
+    if let Some(overrides) = &tenant.spec.quota {
+        entitlements.quota = merge(&entitlements.quota, overrides);
+    }
+    Some(entitlements)
+}
+
 fn merge(plan: &Quota, overrides: &Quota) -> Quota {
     Quota {
         cpu: overrides.cpu.clone().or_else(|| plan.cpu.clone()),

@@ -54,7 +54,10 @@ impl TenantDirectory {
     pub fn lookup(&self, tenant: &str) -> Option<TenantInfo> {
         let tenant = self.store.get(&ObjectRef::new(tenant))?;
         Some(TenantInfo {
-            suspended: tenant.spec.suspended,
+            // Suspended by an admin (spec), or by the operator for a payment lapse (phase).
+            suspended: tenant.spec.suspended
+                || tenant.status.as_ref().and_then(|s| s.phase)
+                    == Some(saascript_crds::TenantPhase::Suspended),
             requests_per_second: tenant
                 .status
                 .as_ref()
