@@ -6,12 +6,15 @@
 //! that starts it; nothing is ever skipped.
 
 pub mod auth_server;
+pub mod billing_fixture;
+pub mod billing_server;
 pub mod crds;
 pub mod endpoints;
 pub mod http;
 pub mod maildir;
 pub mod operator;
 pub mod private_api_server;
+pub mod stripe_fake;
 pub mod tcp_proxy;
 pub mod tenants;
 pub mod test_env;

@@ -42,6 +42,11 @@ pub struct Config {
     /// How far (seconds) a webhook's signed timestamp may be from now.
     #[arg(long, env = "STRIPE_WEBHOOK_TOLERANCE_SECONDS", default_value_t = 300)]
     pub webhook_tolerance_seconds: i64,
+    /// Give a tenant's first subscription the catalog's trial days. The local Stripe fake
+    /// (localstripe) does not model trials: it leaves a trialing subscription `incomplete`
+    /// forever, so `make up` and the tests turn trials off.
+    #[arg(long, env = "STRIPE_TRIALS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub stripe_trials: bool,
     /// Where Checkout and the Portal send the browser back to (the web UI's billing page).
     #[arg(
         long,

@@ -43,6 +43,13 @@ impl BillingError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, BillingError::Stripe { status: 404, .. })
     }
+
+    /// The server answered with an error that is not Stripe's error object (async-stripe then
+    /// reports only that it could not read it).
+    pub fn is_not_a_stripe_answer(&self) -> bool {
+        matches!(self, BillingError::StripeUnavailable(message)
+            if message.contains("error deserializing Stripe error"))
+    }
 }
 
 impl ApiError for BillingError {

@@ -41,6 +41,8 @@ pub struct Settings {
     pub webhook_secrets: Vec<String>,
     pub webhook_tolerance_seconds: i64,
     pub return_url: String,
+    /// Whether first subscriptions get the catalog's trial days (off against the local fake).
+    pub trials: bool,
 }
 
 #[derive(Clone)]
@@ -100,6 +102,7 @@ impl Config {
             webhook_secrets,
             webhook_tolerance_seconds: self.webhook_tolerance_seconds,
             return_url: self.return_url.clone(),
+            trials: self.stripe_trials,
         })
     }
 

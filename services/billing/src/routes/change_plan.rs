@@ -133,7 +133,7 @@ pub async fn change_plan(
                         ("metadata[tenant]".to_string(), tenant.to_string()),
                     ];
                     // A trial is for a tenant's first subscription only.
-                    if trial_days > 0 && first_subscription {
+                    if state.settings.trials && trial_days > 0 && first_subscription {
                         form.push(("trial_period_days".into(), trial_days.to_string()));
                     }
                     let key = headers

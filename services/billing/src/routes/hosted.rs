@@ -75,7 +75,7 @@ pub async fn checkout(
             format!("{return_url}?checkout=canceled"),
         ),
     ];
-    if trial_days > 0 {
+    if state.settings.trials && trial_days > 0 {
         form.push((
             "subscription_data[trial_period_days]".into(),
             trial_days.to_string(),
@@ -125,9 +125,10 @@ fn link(url: Option<String>) -> Result<Json<HostedLink>> {
         .ok_or_else(|| BillingError::Internal("Stripe returned a session without a URL".into()))
 }
 
-/// A 404 for the endpoint itself means the provider does not have the feature.
+/// A 404 for the endpoint itself, or an answer that is not a Stripe error at all (what the local
+/// fake sends for a path it does not know), means the provider does not have the feature.
 fn not_offered(error: BillingError, feature: &str) -> BillingError {
-    if error.is_not_found() {
+    if error.is_not_found() || error.is_not_a_stripe_answer() {
         BillingError::NotOffered(format!(
             "the payment provider here does not offer {feature}; subscribe with \
              PUT /billing/subscription and a payment method instead"

@@ -1,0 +1,248 @@
+//! The billing service on a loopback port, on its own fresh database, for tests: with the local
+//! Stripe fake, the local API server, and access tokens from a test auth server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use saascript_billing::{AppState, Settings};
+use saascript_common::jwt::Claims;
+use serde_json::{Value, json};
+use sqlx::AssertSqlSafe;
+
+use crate::auth_server::{AUDIENCE, AuthServer, ISSUER};
+use crate::test_env::{STRIPE_TEST_KEY, TestEnv};
+use crate::unique::{unique_ident, unique_name};
+
+/// The endpoint secret the tests sign Stripe events with, and the one before it (rotation).
+pub const WEBHOOK_SECRET: &str = "whsec_saascript_test_current";
+pub const PREVIOUS_WEBHOOK_SECRET: &str = "whsec_saascript_test_previous";
+
+pub struct BillingServer {
+    pub base: String,
+    database: String,
+    pub state: AppState,
+    /// Seconds added to the real clock.
+    pub clock_offset: Arc<AtomicI64>,
+    pub stripe_base: String,
+    http: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl BillingServer {
+    /// Creates a database, migrates it, and serves billing on a free port; tokens are verified
+    /// with `auth`'s keys.
+    pub async fn start(env: &TestEnv, auth: &AuthServer) -> BillingServer {
+        let admin = env.postgres().await;
+        let database = unique_ident("billing");
+        sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{database}""#)))
+            .execute(&admin)
+            .await
+            .expect("create the billing test database");
+        let (base_url, _) = env
+            .database_url()
+            .rsplit_once('/')
+            .expect("DATABASE_URL has a path");
+        let db = env.postgres_at(&format!("{base_url}/{database}")).await;
+        saascript_billing::migrate(&db)
+            .await
+            .expect("migrations run");
+        let stripe_base = env.stripe_api_base().await;
+        let config = saascript_billing::Config {
+            http: http_config(),
+            database_url: "unused".to_string().into(),
+            catalog: crate::endpoints::workspace_root().join("config/plans.yaml"),
+            stripe_api_base: stripe_base.clone(),
+            stripe_secret_key: STRIPE_TEST_KEY.to_string().into(),
+            stripe_webhook_secrets: vec![
+                WEBHOOK_SECRET.to_string().into(),
+                PREVIOUS_WEBHOOK_SECRET.to_string().into(),
+            ],
+            webhook_tolerance_seconds: 300,
+            stripe_trials: false,
+            return_url: "http://web.saascript.test/settings/billing".into(),
+            kafka_brokers: env.kafka_brokers().to_string(),
+            events_topic: "unused".into(),
+            jwks_url: auth.url("/.well-known/jwks.json"),
+            issuer: ISSUER.into(),
+            audience: AUDIENCE.into(),
+        };
+        let clock_offset = Arc::new(AtomicI64::new(0));
+        let offset = clock_offset.clone();
+        let clock: saascript_billing::Clock = Arc::new(move || {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            now + offset.load(Ordering::SeqCst)
+        });
+        let catalog =
+            saascript_catalog::Catalog::load(&config.catalog).expect("the plan catalog loads");
+        let settings: Settings = config.settings().expect("billing settings");
+        let state = AppState {
+            db,
+            stripe: saascript_billing::stripe::StripeApi::new(STRIPE_TEST_KEY, &stripe_base)
+                .expect("a Stripe client"),
+            kube: saascript_billing::kubernetes::Kubernetes::new(env.kube().await),
+            catalog: Arc::new(catalog),
+            verifier: Arc::new(config.verifier()),
+            settings,
+            clock,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let address: SocketAddr = listener.local_addr().expect("an address");
+        let mut http = http_config();
+        http.listen = address;
+        let app = saascript_billing::app(state.clone(), &http);
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        ensure_prices(&stripe_base, &state.catalog).await;
+        BillingServer {
+            base: format!("http://{address}"),
+            database,
+            state,
+            clock_offset,
+            stripe_base,
+            http: reqwest::Client::new(),
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a Stripe event about `object_id` as Stripe would (the payload names the object;
+    /// billing fetches it), signed with `secret` at `signed_at`. Returns the status and body.
+    pub async fn deliver(
+        &self,
+        event_id: &str,
+        type_: &str,
+        object_id: &str,
+        secret: &str,
+        signed_at: i64,
+    ) -> (reqwest::StatusCode, Value) {
+        let body = serde_json::to_vec(&json!({
+            "id": event_id,
+            "object": "event",
+            "type": type_,
+            "created": signed_at,
+            "api_version": "2024-06-20",
+            "data": { "object": { "id": object_id } },
+        }))
+        .unwrap();
+        let signature = saascript_billing::stripe::signature::sign(&body, secret, signed_at);
+        let response = self
+            .http
+            .post(self.url("/billing/webhooks/stripe"))
+            .header("content-type", "application/json")
+            .header("stripe-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A signed, fresh delivery of a new event with the current secret.
+    pub async fn deliver_new(&self, type_: &str, object_id: &str) -> (reqwest::StatusCode, Value) {
+        self.deliver(
+            &format!("evt_{}", unique_name("t")),
+            type_,
+            object_id,
+            WEBHOOK_SECRET,
+            now(),
+        )
+        .await
+    }
+
+    /// The billing.* events in the outbox, oldest first: (type, subject).
+    pub async fn outbox(&self) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT event->>'type', event->>'subject' FROM event_outbox ORDER BY created_at",
+        )
+        .fetch_all(&self.state.db)
+        .await
+        .unwrap()
+    }
+
+    pub async fn finish(self, env: &TestEnv) {
+        self.task.abort();
+        self.state.db.close().await;
+        let admin = env.postgres().await;
+        let drop = format!(
+            r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#,
+            self.database
+        );
+        let _ = sqlx::query(AssertSqlSafe(drop)).execute(&admin).await;
+    }
+}
+
+impl Drop for BillingServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn http_config() -> saascript_common::http::HttpConfig {
+    saascript_common::http::HttpConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        log_format: "pretty".into(),
+        body_limit_bytes: 64 * 1024,
+        request_timeout_ms: 30_000,
+    }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// An access token of `tenant` with `roles`, signed by the test auth server's key.
+pub async fn token_for(auth: &AuthServer, tenant: &str, roles: &[&str]) -> String {
+    let now = now();
+    auth.state
+        .keys
+        .sign(&Claims {
+            sub: uuid_like(),
+            tenant: Some(tenant.to_string()),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            exp: now + 900,
+            iat: now,
+            jti: unique_name("jti"),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        })
+        .await
+        .unwrap()
+}
+
+fn uuid_like() -> String {
+    let n: u128 = rand::random();
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// Creates the catalog's Stripe prices in the fake (as plans, which it speaks), once.
+async fn ensure_prices(stripe_base: &str, catalog: &saascript_catalog::Catalog) {
+    for name in catalog.plan_names() {
+        if let Some(saascript_catalog::Billing::Stripe { price_id, .. }) =
+            catalog.plan(name).map(|p| p.billing())
+        {
+            let fake = crate::stripe_fake::StripeFake::new(stripe_base);
+            fake.ensure_price(&price_id, 2900).await;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! A lapsed payment: the tenant keeps its plan during the grace period, is suspended once it is
+//! over (the gateway refuses suspended tenants), and is reinstated when it pays again.
+//!
+//! The local Stripe fake cannot take a live subscription to past_due (it leaves a subscription
+//! active when a renewal or change invoice fails), so the lapse here is the end of Stripe's
+//! dunning: the subscription canceled for lack of payment. past_due follows the same rule and is
+//! covered by the operator's unit tests (operator/src/subscription/payment.rs).
+
+use reqwest::Method;
+use saascript_crds::{StripeState, TenantPhase};
+use saascript_tests::billing_fixture::{BillingFixture, GRACE_SECONDS, plan_in_force, reason};
+use saascript_tests::stripe_fake::FAILING_CARD;
+
+#[tokio::test]
+async fn a_lapsed_payment_suspends_after_the_grace_period_and_payment_reinstates() {
+    let f = BillingFixture::start().await;
+    let (customer, subscription) = f.subscribe("pro").await;
+    f.wait_tenant("pro in force", |t| {
+        plan_in_force(t).as_deref() == Some("pro")
+    })
+    .await;
+
+    // The card fails and Stripe, after its retries, cancels the subscription.
+    f.stripe.switch_card(&customer, FAILING_CARD).await;
+    let response = reqwest::Client::new()
+        .delete(format!(
+            "{}/v1/subscriptions/{subscription}",
+            f.billing.stripe_base
+        ))
+        .basic_auth(saascript_tests::test_env::STRIPE_TEST_KEY, Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let (status, body) = f
+        .billing
+        .deliver_new("customer.subscription.deleted", &subscription)
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Not requested by the tenant: the declared plan stays, payment is not OK, and the plan
+    // stays in force during the grace period.
+    let sub = f
+        .wait_subscription("PaymentOK=False Canceled", |s| {
+            reason(s, "PaymentOK").as_deref() == Some("Canceled")
+        })
+        .await;
+    let status = sub.status.unwrap();
+    assert_eq!(status.state, Some(StripeState::Canceled));
+    assert!(status.payment_lapsed_since.is_some());
+    assert_eq!(f.tenant().await.spec.plan, "pro");
+
+    // Once the grace period is over the tenant is suspended and falls back to free.
+    let tenant = f
+        .wait_tenant("the suspension for payment", |t| {
+            t.status.as_ref().and_then(|s| s.phase) == Some(TenantPhase::Suspended)
+        })
+        .await;
+    let lapsed = status.payment_lapsed_since.unwrap();
+    assert!(
+        jiff::Timestamp::now().duration_since(lapsed.0).as_secs() >= GRACE_SECONDS as i64,
+        "suspended before the grace period was over"
+    );
+    let suspended =
+        saascript_crds::find_condition(&tenant.status.as_ref().unwrap().conditions, "Suspended")
+            .unwrap()
+            .clone();
+    assert_eq!(suspended.reason, "PaymentLapsed");
+    assert_eq!(plan_in_force(&tenant).as_deref(), Some("free"));
+    assert!(
+        !tenant.spec.suspended,
+        "an admin's flag is not billing's to set"
+    );
+    let sub = f.subscription().await;
+    assert_eq!(
+        reason(&sub, "PaymentOK").as_deref(),
+        Some("GracePeriodExpired")
+    );
+    assert!(sub.status.unwrap().suspended);
+    let (_, overview) = f.call(Method::GET, "/billing/subscription", None).await;
+    assert_eq!(overview["suspendedForPayment"], true);
+
+    // The customer pays again with a good card: the suspension is lifted.
+    let (new_customer, new_subscription) = f.subscribe("pro").await;
+    assert_eq!(new_customer, customer, "one customer per tenant");
+    assert_ne!(new_subscription, subscription);
+    let tenant = f
+        .wait_tenant("the reinstatement", |t| {
+            t.status.as_ref().and_then(|s| s.phase) == Some(TenantPhase::Ready)
+                && plan_in_force(t).as_deref() == Some("pro")
+        })
+        .await;
+    assert!(tenant.status.is_some());
+    let sub = f.subscription().await;
+    assert_eq!(reason(&sub, "PaymentOK").as_deref(), Some("Active"));
+    let status = sub.status.unwrap();
+    assert!(!status.suspended);
+    assert!(status.payment_lapsed_since.is_none());
+
+    // A late event about the old, canceled subscription does not undo the new one.
+    let (status, body) = f
+        .billing
+        .deliver_new("customer.subscription.updated", &subscription)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["outcome"].as_str().unwrap().starts_with("ignored"),
+        "{body}"
+    );
+    assert_eq!(
+        f.subscription()
+            .await
+            .status
+            .unwrap()
+            .stripe_subscription_id,
+        Some(new_subscription)
+    );
+    f.finish().await;
+}

@@ -1,0 +1,187 @@
+//! Subscribing through billing: Stripe confirms, the Subscription mirrors it, the Tenant's plan
+//! and entitlements follow, and the gateway's rate limit with them.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use saascript_gateway::tenants::TenantDirectory;
+use saascript_tests::billing_fixture::{BillingFixture, plan_in_force, reason};
+use saascript_tests::billing_server::token_for;
+use saascript_tests::wait;
+
+#[tokio::test]
+async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() {
+    let f = BillingFixture::start().await;
+    // The gateway's view of the tenant, from the same Tenant resource.
+    let directory = TenantDirectory::start(f.env.kube().await);
+    let rate = |d: &TenantDirectory| d.lookup(&f.tenant).and_then(|t| t.requests_per_second);
+    wait::until(
+        Duration::from_secs(30),
+        "the free plan's rate at the gateway",
+        || async { (rate(&directory) == Some(5)).then_some(()) },
+    )
+    .await;
+
+    // Only an owner or admin may touch billing.
+    let member = token_for(&f.auth, &f.tenant, &["member"]).await;
+    let (status, problem) = f
+        .call_as(&member, Method::GET, "/billing/subscription", None)
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["code"], "role_required");
+    let (status, overview) = f.call(Method::GET, "/billing/subscription", None).await;
+    assert_eq!(status, 200, "{overview}");
+    assert_eq!(overview["plan"], "free");
+    assert_eq!(overview["planInForce"], "free");
+
+    // Unknown and contract plans are refused with a problem.
+    let (status, problem) = f
+        .call(
+            Method::PUT,
+            "/billing/subscription",
+            Some(serde_json::json!({ "plan": "gold" })),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    let (status, problem) = f
+        .call(
+            Method::PUT,
+            "/billing/subscription",
+            Some(serde_json::json!({ "plan": "enterprise" })),
+        )
+        .await;
+    assert_eq!(status, 409, "{problem}");
+
+    let (customer, subscription) = f.subscribe("pro").await;
+    assert!(customer.starts_with("cus_") && subscription.starts_with("sub_"));
+
+    // Stripe confirmed (the subscription is active): the declared plan is pro...
+    assert_eq!(f.tenant().await.spec.plan, "pro");
+    let sub = f
+        .wait_subscription("the Subscription to be active with pro in force", |s| {
+            s.status.as_ref().is_some_and(|st| {
+                st.state == Some(saascript_crds::StripeState::Active)
+                    && st.entitlements.as_ref().is_some_and(|e| e.plan == "pro")
+            })
+        })
+        .await;
+    assert_eq!(reason(&sub, "PaymentOK").as_deref(), Some("Active"));
+    assert_eq!(reason(&sub, "Synced").as_deref(), Some("Confirmed"));
+    let status = sub.status.unwrap();
+    assert_eq!(
+        status.stripe_customer_id.as_deref(),
+        Some(customer.as_str())
+    );
+    assert_eq!(status.confirmed_plan.as_deref(), Some("pro"));
+    assert!(status.current_period_end.is_some());
+
+    // ...the Tenant's entitlements follow, and the gateway's rate limit with them.
+    let tenant = f
+        .wait_tenant("pro's entitlements on the Tenant", |t| {
+            plan_in_force(t).as_deref() == Some("pro")
+        })
+        .await;
+    assert_eq!(
+        tenant
+            .status
+            .unwrap()
+            .entitlements
+            .unwrap()
+            .requests_per_second,
+        50
+    );
+    wait::until(
+        Duration::from_secs(30),
+        "pro's rate at the gateway",
+        || async { (rate(&directory) == Some(50)).then_some(()) },
+    )
+    .await;
+
+    // Stripe's own notice of the creation changes nothing more and emits the event.
+    let (status, body) = f
+        .billing
+        .deliver_new("customer.subscription.created", &subscription)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["outcome"].as_str().unwrap().starts_with("applied"),
+        "{body}"
+    );
+    assert!(
+        f.billing
+            .outbox()
+            .await
+            .contains(&("billing.subscription.created".into(), subscription.clone()))
+    );
+
+    // One customer, with the tenant in its metadata; the invoice is listed.
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM billing_customers")
+        .fetch_one(&f.billing.state.db)
+        .await
+        .unwrap();
+    assert_eq!(customers, 1);
+    let stripe_customer = f.stripe.get(&format!("/customers/{customer}")).await;
+    assert_eq!(stripe_customer["metadata"]["tenant"], f.tenant.as_str());
+    let (status, invoices) = f.call(Method::GET, "/billing/invoices", None).await;
+    assert_eq!(status, 200, "{invoices}");
+    assert_eq!(invoices[0]["status"], "paid", "{invoices}");
+
+    // Checkout and the Portal are real calls; the fake has neither, and the answer says so.
+    let (status, problem) = f
+        .call(
+            Method::POST,
+            "/billing/checkout",
+            Some(serde_json::json!({ "plan": "pro" })),
+        )
+        .await;
+    assert_eq!(status, 501, "{problem}");
+    assert_eq!(problem["code"], "not_offered_here");
+    let (status, problem) = f.call(Method::POST, "/billing/portal", None).await;
+    assert_eq!(status, 501, "{problem}");
+
+    // Cancel at period end, then resume: Stripe's flag is mirrored both ways.
+    let (status, overview) = f
+        .call(Method::POST, "/billing/subscription/cancel", None)
+        .await;
+    assert_eq!(status, 200, "{overview}");
+    assert_eq!(overview["cancelAtPeriodEnd"], true);
+    let (status, overview) = f
+        .call(Method::POST, "/billing/subscription/resume", None)
+        .await;
+    assert_eq!(status, 200, "{overview}");
+    assert_eq!(overview["cancelAtPeriodEnd"], false);
+    assert_eq!(overview["plan"], "pro");
+
+    // Leaving for the free plan cancels at the period's end; Stripe's deletion at that point
+    // (here, at once) returns the tenant to free.
+    let (status, overview) = f
+        .call(
+            Method::PUT,
+            "/billing/subscription",
+            Some(serde_json::json!({ "plan": "free" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{overview}");
+    assert_eq!(overview["cancelAtPeriodEnd"], true);
+    assert_eq!(overview["plan"], "pro", "the paid period runs to its end");
+    let response = reqwest::Client::new()
+        .delete(format!(
+            "{}/v1/subscriptions/{subscription}",
+            f.billing.stripe_base
+        ))
+        .basic_auth(saascript_tests::test_env::STRIPE_TEST_KEY, Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let (status, body) = f
+        .billing
+        .deliver_new("customer.subscription.deleted", &subscription)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    f.wait_tenant("the free plan again", |t| {
+        t.spec.plan == "free" && plan_in_force(t).as_deref() == Some("free")
+    })
+    .await;
+    f.finish().await;
+}
