@@ -46,6 +46,11 @@ pub(crate) fn constrain_metadata_name(
     }
 }
 
+/// The namespace of a tenant: where its Subscription, Secret and workloads live.
+pub fn tenant_namespace(tenant: &str) -> String {
+    format!("tenant-{tenant}")
+}
+
 #[cfg(test)]
 mod tests {
     // The patterns are checked against the API server in tests/; here we only make sure that the
@@ -55,9 +60,4 @@ mod tests {
         assert!("tenant-".len() + super::TENANT_NAME_MAX_LENGTH as usize <= 63);
         assert!("tenant_".len() + super::TENANT_NAME_MAX_LENGTH as usize <= 63);
     }
-}
-
-/// The namespace of a tenant: where its Subscription, Secret and workloads live.
-pub fn tenant_namespace(tenant: &str) -> String {
-    format!("tenant-{tenant}")
 }
