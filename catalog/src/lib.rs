@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(catalog.default_plan(), "free");
         assert_eq!(
             catalog.plan_names().collect::<Vec<_>>(),
-            ["enterprise", "free", "pro"]
+            ["enterprise", "free", "pro", "pro-yearly"]
         );
         let enterprise = catalog.entitlements("enterprise").unwrap();
         assert_eq!(enterprise.isolation, Isolation::Siloed);

@@ -242,7 +242,13 @@ async fn ensure_prices(stripe_base: &str, catalog: &saascript_catalog::Catalog) 
             catalog.plan(name).map(|p| p.billing())
         {
             let fake = crate::stripe_fake::StripeFake::new(stripe_base);
-            fake.ensure_price(&price_id, 2900).await;
+            // A yearly price costs ten months.
+            let amount = if price_id.ends_with("yearly") {
+                29_000
+            } else {
+                2_900
+            };
+            fake.ensure_price(&price_id, amount).await;
         }
     }
 }

@@ -1,18 +1,107 @@
 //! A lapsed payment: the tenant keeps its plan during the grace period, is suspended once it is
 //! over (the gateway refuses suspended tenants), and is reinstated when it pays again.
 //!
-//! The local Stripe fake cannot take a live subscription to past_due (it leaves a subscription
-//! active when a renewal or change invoice fails), so the lapse here is the end of Stripe's
-//! dunning: the subscription canceled for lack of payment. past_due follows the same rule and is
-//! covered by the operator's unit tests (operator/src/subscription/payment.rs).
+//! Two lapses: a failed payment (past_due, then paid), and the end of Stripe's dunning (the
+//! subscription canceled for lack of payment, then a new one).
 
 use reqwest::Method;
 use saascript_crds::{StripeState, TenantPhase};
 use saascript_tests::billing_fixture::{BillingFixture, GRACE_SECONDS, plan_in_force, reason};
-use saascript_tests::stripe_fake::FAILING_CARD;
+use saascript_tests::stripe_fake::{FAILING_CARD, GOOD_CARD};
 
 #[tokio::test]
-async fn a_lapsed_payment_suspends_after_the_grace_period_and_payment_reinstates() {
+async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
+    let f = BillingFixture::start().await;
+    let (customer, subscription) = f.subscribe("pro").await;
+    f.wait_tenant("pro in force", |t| {
+        plan_in_force(t).as_deref() == Some("pro")
+    })
+    .await;
+
+    // The card now fails, and the switch to yearly billing is invoiced at once (a new billing
+    // interval starts a new period, prorated): the payment fails and Stripe says past_due.
+    f.stripe.switch_card(&customer, FAILING_CARD).await;
+    let (status, body) = f
+        .call(
+            Method::PUT,
+            "/billing/subscription",
+            Some(serde_json::json!({ "plan": "pro-yearly" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "past_due", "{body}");
+    assert_eq!(body["plan"], "pro", "an unpaid change is not confirmed");
+    let invoice = f.stripe.subscription(&subscription).await["latest_invoice"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let invoice_status = f.stripe.get(&format!("/invoices/{invoice}")).await;
+    assert_eq!(invoice_status["status"], "open", "{invoice_status}");
+    let (status, body) = f
+        .billing
+        .deliver_new("invoice.payment_failed", &invoice)
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // past_due: payment is not OK, but the paid plan stays in force during the grace period.
+    let sub = f
+        .wait_subscription("PaymentOK=False PastDue", |s| {
+            reason(s, "PaymentOK").as_deref() == Some("PastDue")
+        })
+        .await;
+    let status = sub.status.unwrap();
+    assert_eq!(status.state, Some(StripeState::PastDue));
+    assert!(!status.suspended);
+    let lapsed = status.payment_lapsed_since.unwrap();
+
+    // Once the grace period is over, the tenant is suspended on the free plan's entitlements.
+    let tenant = f
+        .wait_tenant("the suspension for payment", |t| {
+            t.status.as_ref().and_then(|s| s.phase) == Some(TenantPhase::Suspended)
+        })
+        .await;
+    assert!(
+        jiff::Timestamp::now().duration_since(lapsed.0).as_secs() >= GRACE_SECONDS as i64,
+        "suspended before the grace period was over"
+    );
+    assert_eq!(plan_in_force(&tenant).as_deref(), Some("free"));
+
+    // The customer fixes the card and the open invoice is paid: Stripe confirms the yearly
+    // plan, and the suspension is lifted.
+    f.stripe.switch_card(&customer, GOOD_CARD).await;
+    assert!(f.stripe.pay(&invoice).await, "the good card did not pay");
+    assert_eq!(
+        f.stripe.subscription(&subscription).await["status"],
+        "active"
+    );
+    let (status, body) = f.billing.deliver_new("invoice.paid", &invoice).await;
+    assert_eq!(status, 200, "{body}");
+    let tenant = f
+        .wait_tenant("the reinstatement on the yearly plan", |t| {
+            t.status.as_ref().and_then(|s| s.phase) == Some(TenantPhase::Ready)
+                && t.spec.plan == "pro-yearly"
+                && plan_in_force(t).as_deref() == Some("pro-yearly")
+        })
+        .await;
+    assert!(!tenant.spec.suspended);
+    let sub = f.subscription().await;
+    assert_eq!(reason(&sub, "PaymentOK").as_deref(), Some("Active"));
+    assert!(sub.status.unwrap().payment_lapsed_since.is_none());
+    let types: Vec<String> = f
+        .billing
+        .outbox()
+        .await
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    for expected in ["billing.invoice.payment_failed", "billing.invoice.paid"] {
+        assert!(types.contains(&expected.to_string()), "{types:?}");
+    }
+    f.finish().await;
+}
+
+#[tokio::test]
+async fn a_subscription_canceled_for_lack_of_payment_suspends_until_a_new_one_is_paid() {
     let f = BillingFixture::start().await;
     let (customer, subscription) = f.subscribe("pro").await;
     f.wait_tenant("pro in force", |t| {

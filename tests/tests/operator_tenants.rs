@@ -57,8 +57,10 @@ async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
     let pooled_tenant = wait_ready(&tenants, &pooled).await;
     let siloed_tenant = wait_ready(&tenants, &siloed).await;
 
-    // Status: phase, generation, namespace, secret, entitlements.
-    for (t, plan) in [(&pooled_tenant, "pro"), (&siloed_tenant, "enterprise")] {
+    // Status: phase, generation, namespace, secret, entitlements. The pooled tenant declares
+    // pro, a Stripe plan that no payment has confirmed: the default plan is in force. The
+    // siloed one's enterprise is a contract plan, in force at once.
+    for (t, plan) in [(&pooled_tenant, "free"), (&siloed_tenant, "enterprise")] {
         let status = t.status.as_ref().unwrap();
         assert_eq!(status.phase, Some(TenantPhase::Ready));
         assert_eq!(status.observed_generation, t.metadata.generation);
@@ -446,25 +448,38 @@ async fn the_subscription_follows_the_tenants_declared_plan() {
         (name.as_str(), "free")
     );
 
-    tenants
-        .patch(
-            &name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "spec": { "plan": "pro" } })),
-        )
-        .await
-        .unwrap();
-    wait::until(
-        Duration::from_secs(60),
-        "the Subscription and entitlements to follow",
-        || async {
-            let subscription = subscriptions.get(&name).await.ok()?;
-            let tenant = tenants.get(&name).await.ok()?;
-            let entitled = tenant.status?.entitlements?.plan;
-            (subscription.spec.plan == "pro" && entitled == "pro").then_some(())
-        },
-    )
-    .await;
+    // A paid plan: the Subscription follows at once, the entitlements wait for Stripe.
+    let follow = |plan: &'static str, entitled: &'static str| {
+        let (tenants, subscriptions, name) = (&tenants, &subscriptions, &name);
+        async move {
+            tenants
+                .patch(
+                    name,
+                    &PatchParams::default(),
+                    &Patch::Merge(json!({ "spec": { "plan": plan } })),
+                )
+                .await
+                .unwrap();
+            wait::until(
+                Duration::from_secs(60),
+                &format!("the Subscription to follow {plan} with {entitled} in force"),
+                || async {
+                    let subscription = subscriptions.get(name).await.ok()?;
+                    let tenant = tenants.get(name).await.ok()?;
+                    let in_force = tenant.status?.entitlements?.plan;
+                    (subscription.spec.plan == plan && in_force == entitled).then_some(subscription)
+                },
+            )
+            .await
+        }
+    };
+    let subscription = follow("pro", "free").await;
+    let synced = find_condition(&subscription.status.unwrap().conditions, "Synced")
+        .unwrap()
+        .clone();
+    assert_eq!(synced.reason, "AwaitingStripe");
+    // A contract plan takes effect at once.
+    follow("enterprise", "enterprise").await;
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
 }

@@ -19,7 +19,7 @@ pub struct Config {
     )]
     pub database_url: Sensitive,
     /// The plan catalog, the same file the operator reads; an invalid one stops start-up.
-    #[arg(long, env = "PLAN_CATALOG", default_value = "config/plans.yaml")]
+    #[arg(long, env = "SAASCRIPT_CATALOG", default_value = "config/plans.yaml")]
     pub catalog: PathBuf,
     /// Stripe's API base: https://api.stripe.com in production, the local fake otherwise.
     #[arg(
