@@ -3,17 +3,66 @@
 
 use std::time::Duration;
 
+use clap::Parser;
 use reqwest::Method;
 use saascript_gateway::tenants::TenantDirectory;
+use saascript_tests::auth_server::{AUDIENCE, ISSUER};
 use saascript_tests::billing_fixture::{BillingFixture, plan_in_force, reason};
 use saascript_tests::billing_server::token_for;
 use saascript_tests::wait;
+
+/// A gateway in front of the fixture's auth and billing; returns its base URL.
+async fn gateway(f: &BillingFixture, directory: TenantDirectory) -> String {
+    let config = saascript_gateway::Config::parse_from([
+        "saascript-gateway",
+        "--auth-upstream",
+        &f.auth.base,
+        "--billing-upstream",
+        &f.billing.base,
+        "--jwks-url",
+        &f.auth.url("/.well-known/jwks.json"),
+        "--issuer",
+        ISSUER,
+        "--audience",
+        AUDIENCE,
+    ]);
+    let state = saascript_gateway::AppState::new(&config, directory);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = saascript_gateway::app(state, &config);
+    tokio::spawn(async move { saascript_gateway::serve(app, listener).await.unwrap() });
+    format!("http://{address}")
+}
+
+/// Sends `n` requests through the gateway as fast as it answers; returns how many got 429.
+async fn refused_of(gateway: &str, token: &str, n: usize) -> usize {
+    let http = reqwest::Client::new();
+    let mut refused = 0;
+    for _ in 0..n {
+        let response = http
+            .get(format!("{gateway}/api/billing/subscription"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            429 => refused += 1,
+            200 => {}
+            other => panic!(
+                "the gateway answered {other}: {}",
+                response.text().await.unwrap()
+            ),
+        }
+    }
+    refused
+}
 
 #[tokio::test]
 async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() {
     let f = BillingFixture::start().await;
     // The gateway's view of the tenant, from the same Tenant resource.
     let directory = TenantDirectory::start(f.env.kube().await);
+    let gateway = gateway(&f, directory.clone()).await;
     let rate = |d: &TenantDirectory| d.lookup(&f.tenant).and_then(|t| t.requests_per_second);
     wait::until(
         Duration::from_secs(30),
@@ -21,6 +70,11 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
         || async { (rate(&directory) == Some(5)).then_some(()) },
     )
     .await;
+    // Free allows 5 requests per second (a burst of 5): 12 at once are partly refused.
+    assert!(
+        refused_of(&gateway, &f.owner, 12).await > 0,
+        "free's rate was not enforced"
+    );
 
     // Only an owner or admin may touch billing.
     let member = token_for(&f.auth, &f.tenant, &["member"]).await;

@@ -1,7 +1,14 @@
 //! Stripe's webhook: forged, stale, duplicate, concurrent and out-of-order deliveries, and
 //! refunds.
 
+use std::time::Duration;
+
 use futures::future::join_all;
+use rdkafka::Message;
+use rdkafka::TopicPartitionList;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::topic_partition_list::Offset;
 use reqwest::Method;
 use saascript_tests::TestEnv;
 use saascript_tests::auth_server::AuthServer;
@@ -10,6 +17,7 @@ use saascript_tests::billing_server::{
     BillingServer, PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET, now,
 };
 use saascript_tests::unique_name;
+use serde_json::Value;
 
 async fn events_recorded(billing: &BillingServer) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM stripe_events")
@@ -172,5 +180,53 @@ async fn a_refund_is_recorded_and_announced() {
             .await
             .contains(&("billing.charge.refunded".into(), charge.clone()))
     );
+
+    // The relay publishes the outbox to Kafka: the refund is there as a CloudEvent keyed by
+    // the tenant.
+    f.env.ensure_kafka().await;
+    let topic = unique_name("billing-events");
+    let admin: AdminClient<_> = f.env.kafka_config().create().unwrap();
+    admin
+        .create_topics(
+            &[NewTopic::new(&topic, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await
+        .unwrap();
+    let producer = saascript_common::event_outbox::producer(f.env.kafka_brokers()).unwrap();
+    let published =
+        saascript_common::event_outbox::relay_once(&f.billing.state.db, &producer, &topic)
+            .await
+            .unwrap();
+    // Only Stripe's events are announced (billing's own calls are announced when Stripe's
+    // webhook confirms them): here, the refund.
+    assert_eq!(published, 1);
+    let consumer: StreamConsumer = f
+        .env
+        .kafka_config()
+        .set("group.id", unique_name("g"))
+        .create()
+        .unwrap();
+    let mut partitions = TopicPartitionList::new();
+    partitions
+        .add_partition_offset(&topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&partitions).unwrap();
+    let mut refund = None;
+    for _ in 0..published {
+        let message = tokio::time::timeout(Duration::from_secs(20), consumer.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let event: Value = serde_json::from_slice(message.payload().unwrap()).unwrap();
+        assert_eq!(message.key(), Some(f.tenant.as_bytes()), "keyed by tenant");
+        if event["type"] == "billing.charge.refunded" {
+            refund = Some(event);
+        }
+    }
+    let refund = refund.expect("the refund event in Kafka");
+    assert_eq!(refund["source"], "saascript/billing");
+    assert_eq!(refund["tenant"], f.tenant.as_str());
+    assert_eq!(refund["data"]["amountRefunded"], 1000);
     f.finish().await;
 }
