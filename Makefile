@@ -43,7 +43,7 @@ deps:
 	scripts/deps up
 
 crds: deps
-	$(KUBECTL) apply --server-side --field-manager=saascript-make -f crds/manifests/ >/dev/null
+	$(KUBECTL) apply --server-side --force-conflicts --field-manager=saascript-make -f crds/manifests/ >/dev/null
 	$(KUBECTL) wait --for=condition=Established --timeout=60s -f crds/manifests/ >/dev/null
 
 fmt:

@@ -41,8 +41,9 @@ pub enum StripeState {
     printcolumn(name = "Plan", type_ = "string", json_path = ".spec.plan"),
     printcolumn(name = "State", type_ = "string", json_path = ".status.state"),
     printcolumn(
+        // A string, not a date: kubectl shows a date column as an age, which a future time has not.
         name = "Period-End",
-        type_ = "date",
+        type_ = "string",
         json_path = ".status.currentPeriodEnd"
     )
 )]
