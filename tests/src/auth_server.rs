@@ -2,13 +2,13 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 use saascript_auth::throttle::ThrottleSettings;
 use saascript_auth::{AppState, Settings};
-use sqlx::AssertSqlSafe;
 
+use crate::databases::{drop_database, fresh_database};
 use crate::test_env::TestEnv;
 use crate::unique::unique_ident;
 
@@ -35,27 +35,10 @@ impl AuthServer {
 
     /// The same, with its own login-throttling settings.
     pub async fn start_with(env: &TestEnv, throttle: ThrottleSettings) -> AuthServer {
-        let admin = env.postgres().await;
-        let database = unique_ident("auth");
-        // The name comes from unique_ident: letters, digits and '_' only.
-        sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{database}""#)))
-            .execute(&admin)
-            .await
-            .expect("create the auth test database");
-        let (base_url, _) = env
-            .database_url()
-            .rsplit_once('/')
-            .expect("DATABASE_URL has a path");
-        let db = env.postgres_at(&format!("{base_url}/{database}")).await;
+        let (database, db) = fresh_database(env, "auth").await;
         saascript_auth::migrate(&db).await.expect("migrations run");
         let clock_offset = Arc::new(AtomicI64::new(0));
-        let offset = clock_offset.clone();
-        let clock: saascript_auth::Clock = Arc::new(move || {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            now + offset.load(Ordering::SeqCst)
-        });
+        let clock = saascript_common::clock::offset_clock(clock_offset.clone());
         // A queue of its own, so that parallel tests never take each other's emails.
         let email_queue = format!("email.send.{}", unique_ident("test"));
         let mut settings = Settings::new(ISSUER, AUDIENCE, &email_queue, WEB_ORIGIN);
@@ -135,12 +118,7 @@ impl AuthServer {
         self.task.abort();
         self.relay.abort();
         self.state.db.close().await;
-        let admin = env.postgres().await;
-        let drop = format!(
-            r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#,
-            self.database
-        );
-        let _ = sqlx::query(AssertSqlSafe(drop)).execute(&admin).await;
+        drop_database(env, &self.database).await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -3,16 +3,16 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 
 use saascript_billing::{AppState, Settings};
 use saascript_common::jwt::Claims;
 use serde_json::{Value, json};
-use sqlx::AssertSqlSafe;
 
 use crate::auth_server::{AUDIENCE, AuthServer, ISSUER};
+use crate::databases::{drop_database, fresh_database};
 use crate::test_env::{STRIPE_TEST_KEY, TestEnv};
-use crate::unique::{unique_ident, unique_name};
+use crate::unique::unique_name;
 
 /// The endpoint secret the tests sign Stripe events with, and the one before it (rotation).
 pub const WEBHOOK_SECRET: &str = "whsec_saascript_test_current";
@@ -33,17 +33,7 @@ impl BillingServer {
     /// Creates a database, migrates it, and serves billing on a free port; tokens are verified
     /// with `auth`'s keys.
     pub async fn start(env: &TestEnv, auth: &AuthServer) -> BillingServer {
-        let admin = env.postgres().await;
-        let database = unique_ident("billing");
-        sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{database}""#)))
-            .execute(&admin)
-            .await
-            .expect("create the billing test database");
-        let (base_url, _) = env
-            .database_url()
-            .rsplit_once('/')
-            .expect("DATABASE_URL has a path");
-        let db = env.postgres_at(&format!("{base_url}/{database}")).await;
+        let (database, db) = fresh_database(env, "billing").await;
         saascript_billing::migrate(&db)
             .await
             .expect("migrations run");
@@ -68,13 +58,7 @@ impl BillingServer {
             audience: AUDIENCE.into(),
         };
         let clock_offset = Arc::new(AtomicI64::new(0));
-        let offset = clock_offset.clone();
-        let clock: saascript_billing::Clock = Arc::new(move || {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            now + offset.load(Ordering::SeqCst)
-        });
+        let clock = saascript_common::clock::offset_clock(clock_offset.clone());
         let catalog =
             saascript_catalog::Catalog::load(&config.catalog).expect("the plan catalog loads");
         let settings: Settings = config.settings().expect("billing settings");
@@ -172,12 +156,7 @@ impl BillingServer {
     pub async fn finish(self, env: &TestEnv) {
         self.task.abort();
         self.state.db.close().await;
-        let admin = env.postgres().await;
-        let drop = format!(
-            r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#,
-            self.database
-        );
-        let _ = sqlx::query(AssertSqlSafe(drop)).execute(&admin).await;
+        drop_database(env, &self.database).await;
     }
 }
 

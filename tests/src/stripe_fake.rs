@@ -132,6 +132,18 @@ impl StripeFake {
         self.get(&format!("/invoices/{invoice}")).await["status"] == "paid"
     }
 
+    /// Cancels a subscription at once, as Stripe does at the end of a period or of its dunning.
+    pub async fn cancel(&self, subscription: &str) {
+        let (status, body) = self
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/subscriptions/{subscription}"),
+                &[],
+            )
+            .await;
+        assert!(status < 300, "cancel {subscription}: {status} {body}");
+    }
+
     pub async fn subscription(&self, id: &str) -> Value {
         self.get(&format!("/subscriptions/{id}")).await
     }

@@ -4,26 +4,17 @@
 
 use std::time::Duration;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
-use rdkafka::{Message, Offset, TopicPartitionList};
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use saascript_tests::auth_server::AuthServer;
+use saascript_tests::kafka_topics::{from_the_start, new_topic};
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_registration_event_reaches_kafka_exactly_once_across_a_restart() {
     let env = TestEnv::new();
-    env.ensure_kafka().await;
-    let topic = unique_name("auth-events");
-    let admin: AdminClient<_> = env.kafka_config().create().unwrap();
-    admin
-        .create_topics(
-            &[NewTopic::new(&topic, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .unwrap();
+    let topic = new_topic(&env, "auth-events").await;
 
     // The process that commits the registration stops before its relay runs.
     let server = AuthServer::start(&env).await;
@@ -63,16 +54,7 @@ async fn a_registration_event_reaches_kafka_exactly_once_across_a_restart() {
         .fetch_watermarks(&topic, 0, Duration::from_secs(10))
         .unwrap();
     assert_eq!(high - low, 1, "exactly one event in the topic");
-    let consumer: StreamConsumer = env
-        .kafka_config()
-        .set("group.id", unique_name("g"))
-        .create()
-        .unwrap();
-    let mut partitions = TopicPartitionList::new();
-    partitions
-        .add_partition_offset(&topic, 0, Offset::Beginning)
-        .unwrap();
-    consumer.assign(&partitions).unwrap();
+    let consumer = from_the_start(&env, &topic);
     let message = tokio::time::timeout(Duration::from_secs(20), consumer.recv())
         .await
         .unwrap()

@@ -15,10 +15,9 @@ use lapin::options::{
     QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::{Message, Offset, TopicPartitionList};
+use saascript_tests::kafka_topics::{from_the_start, new_topic};
 use saascript_tests::test_env::STRIPE_TEST_KEY;
 use saascript_tests::{TestEnv, unique_ident, unique_name};
 use sqlx::{AssertSqlSafe, Row};
@@ -136,17 +135,7 @@ async fn rabbitmq_publishes_with_confirms_and_consumes() {
 #[tokio::test]
 async fn kafka_produces_and_consumes_with_rdkafka() {
     let env = TestEnv::new();
-    env.ensure_kafka().await;
-    let topic = unique_name("topic");
-    let admin: AdminClient<_> = env.kafka_config().create().unwrap();
-    let created = admin
-        .create_topics(
-            &[NewTopic::new(&topic, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .unwrap();
-    assert!(created[0].is_ok(), "topic creation: {created:?}");
+    let topic = new_topic(&env, "topic").await;
 
     let producer: FutureProducer = env.kafka_config().create().unwrap();
     let delivered = producer
@@ -159,17 +148,7 @@ async fn kafka_produces_and_consumes_with_rdkafka() {
         .await;
     assert!(delivered.is_ok(), "delivery failed: {delivered:?}");
 
-    let consumer: StreamConsumer = env
-        .kafka_config()
-        .set("group.id", unique_name("group"))
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    let mut partitions = TopicPartitionList::new();
-    partitions
-        .add_partition_offset(&topic, 0, Offset::Beginning)
-        .unwrap();
-    consumer.assign(&partitions).unwrap();
+    let consumer = from_the_start(&env, &topic);
     let message = tokio::time::timeout(Duration::from_secs(20), consumer.recv())
         .await
         .expect("a message within 20 s")

@@ -111,16 +111,7 @@ async fn a_subscription_canceled_for_lack_of_payment_suspends_until_a_new_one_is
 
     // The card fails and Stripe, after its retries, cancels the subscription.
     f.stripe.switch_card(&customer, FAILING_CARD).await;
-    let response = reqwest::Client::new()
-        .delete(format!(
-            "{}/v1/subscriptions/{subscription}",
-            f.billing.stripe_base
-        ))
-        .basic_auth(saascript_tests::test_env::STRIPE_TEST_KEY, Some(""))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
+    f.stripe.cancel(&subscription).await;
     let (status, body) = f
         .billing
         .deliver_new("customer.subscription.deleted", &subscription)

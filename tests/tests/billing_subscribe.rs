@@ -218,16 +218,7 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
     assert_eq!(status, 200, "{overview}");
     assert_eq!(overview["cancelAtPeriodEnd"], true);
     assert_eq!(overview["plan"], "pro", "the paid period runs to its end");
-    let response = reqwest::Client::new()
-        .delete(format!(
-            "{}/v1/subscriptions/{subscription}",
-            f.billing.stripe_base
-        ))
-        .basic_auth(saascript_tests::test_env::STRIPE_TEST_KEY, Some(""))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
+    f.stripe.cancel(&subscription).await;
     let (status, body) = f
         .billing
         .deliver_new("customer.subscription.deleted", &subscription)

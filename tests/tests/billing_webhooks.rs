@@ -5,10 +5,6 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use rdkafka::Message;
-use rdkafka::TopicPartitionList;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::topic_partition_list::Offset;
 use reqwest::Method;
 use saascript_tests::TestEnv;
 use saascript_tests::auth_server::AuthServer;
@@ -16,6 +12,7 @@ use saascript_tests::billing_fixture::BillingFixture;
 use saascript_tests::billing_server::{
     BillingServer, PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET, now,
 };
+use saascript_tests::kafka_topics::{from_the_start, new_topic};
 use saascript_tests::unique_name;
 use serde_json::Value;
 
@@ -183,16 +180,7 @@ async fn a_refund_is_recorded_and_announced() {
 
     // The relay publishes the outbox to Kafka: the refund is there as a CloudEvent keyed by
     // the tenant.
-    f.env.ensure_kafka().await;
-    let topic = unique_name("billing-events");
-    let admin: AdminClient<_> = f.env.kafka_config().create().unwrap();
-    admin
-        .create_topics(
-            &[NewTopic::new(&topic, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .unwrap();
+    let topic = new_topic(&f.env, "billing-events").await;
     let producer = saascript_common::event_outbox::producer(f.env.kafka_brokers()).unwrap();
     let published =
         saascript_common::event_outbox::relay_once(&f.billing.state.db, &producer, &topic)
@@ -201,17 +189,7 @@ async fn a_refund_is_recorded_and_announced() {
     // Only Stripe's events are announced (billing's own calls are announced when Stripe's
     // webhook confirms them): here, the refund.
     assert_eq!(published, 1);
-    let consumer: StreamConsumer = f
-        .env
-        .kafka_config()
-        .set("group.id", unique_name("g"))
-        .create()
-        .unwrap();
-    let mut partitions = TopicPartitionList::new();
-    partitions
-        .add_partition_offset(&topic, 0, Offset::Beginning)
-        .unwrap();
-    consumer.assign(&partitions).unwrap();
+    let consumer = from_the_start(&f.env, &topic);
     let mut refund = None;
     for _ in 0..published {
         let message = tokio::time::timeout(Duration::from_secs(20), consumer.recv())

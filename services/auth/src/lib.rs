@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
-use saascript_common::http::health::ReadinessCheck;
+use saascript_common::http::health::postgres_ready;
 use saascript_common::http::metrics::HttpMetrics;
 use saascript_common::jwt::{JwtVerifier, VerifierSettings};
 use sqlx::PgPool;
@@ -35,8 +35,7 @@ pub use config::{Config, Settings};
 use error::{AuthError, Result};
 use keys::SigningKeys;
 
-/// Seconds since the epoch; a function so that tests can fix the clock.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+pub use saascript_common::clock::{Clock, system_clock};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -92,15 +91,6 @@ impl AppState {
     }
 }
 
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    })
-}
-
 /// Runs the migrations in `migrations/`.
 pub async fn migrate(db: &PgPool) -> Result<()> {
     sqlx::migrate!("./migrations")
@@ -116,17 +106,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The service with the shared HTTP layer (request ids, metrics, limits, health).
 pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Router {
-    let db = state.db.clone();
-    let ready: ReadinessCheck = Arc::new(move || {
-        let db = db.clone();
-        Box::pin(async move {
-            sqlx::query("SELECT 1")
-                .execute(&db)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("postgres: {e}"))
-        })
-    });
+    let ready = postgres_ready(state.db.clone());
     saascript_common::http::app(router(state), config, HttpMetrics::new("auth"), ready)
 }
 

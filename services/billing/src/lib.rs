@@ -24,7 +24,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::FromRef;
 use saascript_catalog::Catalog;
-use saascript_common::http::health::ReadinessCheck;
+use saascript_common::http::health::postgres_ready;
 use saascript_common::http::metrics::HttpMetrics;
 use saascript_common::jwt::{JwtVerifier, VerifierSettings};
 use sqlx::PgPool;
@@ -32,8 +32,7 @@ use sqlx::PgPool;
 pub use config::Config;
 use error::{BillingError, Result};
 
-/// Seconds since the epoch; a function so that tests can fix the clock.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+pub use saascript_common::clock::{Clock, system_clock};
 
 /// What the handlers need of the configuration.
 #[derive(Clone, Debug)]
@@ -66,15 +65,6 @@ impl AppState {
     pub fn now(&self) -> i64 {
         (self.clock)()
     }
-}
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    })
 }
 
 /// Runs the migrations in `migrations/`.
@@ -119,17 +109,7 @@ impl Config {
 
 /// The service with the shared HTTP layer (request ids, metrics, limits, health).
 pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Router {
-    let db = state.db.clone();
-    let ready: ReadinessCheck = Arc::new(move || {
-        let db = db.clone();
-        Box::pin(async move {
-            sqlx::query("SELECT 1")
-                .execute(&db)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("postgres: {e}"))
-        })
-    });
+    let ready = postgres_ready(state.db.clone());
     saascript_common::http::app(
         routes::router(state),
         config,

@@ -17,6 +17,20 @@ use crate::problem::Problem;
 pub type ReadinessCheck =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
 
+/// The readiness of a service whose one dependency is its PostgreSQL database.
+pub fn postgres_ready(db: sqlx::PgPool) -> ReadinessCheck {
+    Arc::new(move || {
+        let db = db.clone();
+        Box::pin(async move {
+            sqlx::query("SELECT 1")
+                .execute(&db)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("postgres: {e}"))
+        })
+    })
+}
+
 /// The operational routes, merged into every service's router.
 pub fn routes(metrics: HttpMetrics, ready: ReadinessCheck) -> Router {
     Router::new()
