@@ -193,6 +193,20 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
     let (status, problem) = f.call(Method::POST, "/billing/portal", None).await;
     assert_eq!(status, 501, "{problem}");
 
+    // Billing's OpenAPI is merged into the gateway's, at the paths the gateway serves.
+    let openapi: serde_json::Value = reqwest::get(format!("{gateway}/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in ["/api/billing/subscription", "/api/billing/webhooks/stripe"] {
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} missing from the merged OpenAPI"
+        );
+    }
+
     // Cancel at period end, then resume: Stripe's flag is mirrored both ways.
     let (status, overview) = f
         .call(Method::POST, "/billing/subscription/cancel", None)
