@@ -37,6 +37,8 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
         .to_string();
     let invoice_status = f.stripe.get(&format!("/invoices/{invoice}")).await;
     assert_eq!(invoice_status["status"], "open", "{invoice_status}");
+    // Prorated: the year (290.00) less the unused month already paid (29.00).
+    assert_eq!(invoice_status["total"], 29_000 - 2_900, "{invoice_status}");
     let (status, body) = f
         .billing
         .deliver_new("invoice.payment_failed", &invoice)
