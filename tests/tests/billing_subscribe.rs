@@ -151,6 +151,25 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
     )
     .await;
 
+    // Kubernetes Events on the Subscription say what changed, each plan its own.
+    let events: kube::Api<k8s_openapi::api::events::v1::Event> = kube::Api::namespaced(
+        f.env.kube().await,
+        &saascript_crds::names::tenant_namespace(&f.tenant),
+    );
+    let notes: Vec<String> = events
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("EntitlementsChanged"))
+        .filter_map(|e| e.note)
+        .collect();
+    for plan in ["free", "pro"] {
+        let note = format!("the entitlements of plan {plan} are in force");
+        assert!(notes.contains(&note), "{note:?} not in {notes:?}");
+    }
+
     // Stripe's own notice of the creation changes nothing more and emits the event.
     let (status, body) = f
         .billing

@@ -149,6 +149,7 @@ async fn record_transitions(
                 subscription,
                 kind,
                 &after.reason,
+                type_,
                 &format!("{type_}: {}", after.message),
             )
             .await;
@@ -164,25 +165,28 @@ async fn record_transitions(
             subscription,
             EventType::Normal,
             "EntitlementsChanged",
+            &format!("ApplyPlan/{plan}"),
             &format!("the entitlements of plan {plan} are in force"),
         )
         .await;
     }
     if previous.suspended != status.suspended {
-        let (kind, reason, note) = if status.suspended {
+        let (kind, reason, action, note) = if status.suspended {
             (
                 EventType::Warning,
                 "SuspendedForPayment",
+                "Suspend",
                 "payment lapsed past the grace period: the tenant is suspended",
             )
         } else {
             (
                 EventType::Normal,
                 "Reinstated",
+                "Reinstate",
                 "payment is in order again: the suspension is lifted",
             )
         };
-        record(ctx, subscription, kind, reason, note).await;
+        record(ctx, subscription, kind, reason, action, note).await;
     }
 }
 

@@ -30,6 +30,7 @@ pub async fn cleanup(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
             tenant.as_ref(),
             EventType::Warning,
             "CrdDeleted",
+            "Release",
             "the Tenant CRD is being deleted: the tenant's resources are left in place",
         )
         .await;
@@ -99,7 +100,15 @@ pub async fn cleanup(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
             ),
         ),
     };
-    record(ctx, tenant.as_ref(), EventType::Normal, reason, &note).await;
+    record(
+        ctx,
+        tenant.as_ref(),
+        EventType::Normal,
+        reason,
+        "Cleanup",
+        &note,
+    )
+    .await;
     Ok(Action::await_change())
 }
 

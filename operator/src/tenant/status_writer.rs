@@ -40,6 +40,7 @@ pub async fn write_status(ctx: &Context, tenant: &Tenant, status: TenantStatus) 
             tenant,
             type_,
             &condition.reason,
+            &condition.type_,
             &format!("{}: {}", condition.type_, condition.message),
         )
         .await;
@@ -48,18 +49,23 @@ pub async fn write_status(ctx: &Context, tenant: &Tenant, status: TenantStatus) 
 }
 
 /// Records an Event on a Tenant or a Subscription. A failure to record is logged, never fatal.
+///
+/// The recorder folds Events with the same type, reason and `action` into one series that keeps
+/// the first note, so `action` must tell apart what the note tells apart (the condition type,
+/// the plan): otherwise "DatabaseReady: Provisioned" would hide "QueueReady: Provisioned".
 pub async fn record<K: Resource<DynamicType = ()>>(
     ctx: &Context,
     object: &K,
     type_: EventType,
     reason: &str,
+    action: &str,
     note: &str,
 ) {
     let event = Event {
         type_,
         reason: reason.chars().take(128).collect(),
         note: Some(note.chars().take(1000).collect()),
-        action: "Reconcile".into(),
+        action: action.chars().take(128).collect(),
         secondary: None,
     };
     let mut reference = object.object_ref(&());
