@@ -29,6 +29,8 @@ pub struct BillingFixture {
     pub operator: RunningOperator,
     pub stripe: StripeFake,
     pub tenant: String,
+    /// The test run whose operator reconciles the tenant (its label).
+    pub run: String,
     pub tenants: Api<Tenant>,
     pub subscriptions: Api<Subscription>,
     /// An owner's token.
@@ -58,16 +60,7 @@ impl BillingFixture {
         .await;
         let subscriptions: Api<Subscription> =
             Api::namespaced(client, &saascript_crds::names::tenant_namespace(&tenant));
-        wait::until(PROVISIONING, "the tenant's Subscription", || async {
-            subscriptions
-                .get_opt(&tenant)
-                .await
-                .ok()
-                .flatten()
-                .and_then(|s| s.status)
-                .and_then(|s| s.entitlements)
-        })
-        .await;
+        wait_for_subscription(&subscriptions, &tenant).await;
         let owner = token_for(&auth, &tenant, &["owner"]).await;
         BillingFixture {
             env,
@@ -76,6 +69,7 @@ impl BillingFixture {
             operator,
             stripe,
             tenant,
+            run,
             tenants,
             subscriptions,
             owner,
@@ -169,6 +163,20 @@ impl BillingFixture {
         self.billing.finish(&self.env).await;
         self.auth.finish(&self.env).await;
     }
+}
+
+/// Waits until the operator has made and evaluated the tenant's Subscription.
+pub async fn wait_for_subscription(subscriptions: &Api<Subscription>, tenant: &str) {
+    wait::until(PROVISIONING, "the tenant's Subscription", || async {
+        subscriptions
+            .get_opt(tenant)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|s| s.status)
+            .and_then(|s| s.entitlements)
+    })
+    .await;
 }
 
 /// The plan whose entitlements are in force on the Tenant.

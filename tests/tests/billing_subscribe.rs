@@ -106,6 +106,16 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
         .await;
     assert_eq!(status, 409, "{problem}");
 
+    // Checkout is a real call; the fake has none, and the answer says so.
+    let (status, problem) = f
+        .call(
+            Method::POST,
+            "/billing/checkout",
+            Some(serde_json::json!({ "plan": "pro" })),
+        )
+        .await;
+    assert_eq!(status, 501, "{problem}");
+    assert_eq!(problem["code"], "not_offered_here");
     let (customer, subscription) = f.subscribe("pro").await;
     assert!(customer.starts_with("cus_") && subscription.starts_with("sub_"));
 
@@ -199,7 +209,7 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
     assert_eq!(status, 200, "{invoices}");
     assert_eq!(invoices[0]["status"], "paid", "{invoices}");
 
-    // Checkout and the Portal are real calls; the fake has neither, and the answer says so.
+    // With a live subscription, Checkout would start a second one: refused.
     let (status, problem) = f
         .call(
             Method::POST,
@@ -207,8 +217,8 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
             Some(serde_json::json!({ "plan": "pro" })),
         )
         .await;
-    assert_eq!(status, 501, "{problem}");
-    assert_eq!(problem["code"], "not_offered_here");
+    assert_eq!(status, 409, "{problem}");
+    // The Portal is a real call; the fake has none, and the answer says so.
     let (status, problem) = f.call(Method::POST, "/billing/portal", None).await;
     assert_eq!(status, 501, "{problem}");
 

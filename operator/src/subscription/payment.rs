@@ -153,22 +153,28 @@ pub fn evaluate(
                 recheck_in: None,
             };
         }
-        StripeState::Incomplete => {
-            // The first payment has not gone through: nothing was ever in force to lose.
+        StripeState::Incomplete | StripeState::IncompleteExpired => {
+            // The first payment has not gone through (or never will): nothing was ever in force
+            // to lose, so this is no lapse and no reason to suspend.
             return at_once(
                 default.clone(),
                 synced,
                 value(
                     false,
-                    "Incomplete",
-                    format!("the first payment is pending; the {default} plan is in force"),
+                    if state == StripeState::Incomplete {
+                        "Incomplete"
+                    } else {
+                        "IncompleteExpired"
+                    },
+                    format!(
+                        "the first payment has not gone through; the {default} plan is in force"
+                    ),
                 ),
             );
         }
         StripeState::PastDue => "PastDue",
         StripeState::Unpaid => "Unpaid",
         StripeState::Canceled => "Canceled",
-        StripeState::IncompleteExpired => "IncompleteExpired",
         StripeState::Paused => "Paused",
     };
     let since = status
@@ -273,6 +279,13 @@ mod tests {
         );
         assert_eq!(e.plan_in_force, "free");
         assert_eq!(e.payment_ok.reason, "Incomplete");
+        // A first payment that expired is no lapse: never a suspension, however long ago.
+        let mut expired = stripe(StripeState::IncompleteExpired, "pro");
+        expired.payment_lapsed_since = Some(at(0));
+        let e = evaluate("pro", Some(&expired), &catalog(), &at(10_000_000), GRACE);
+        assert!(!e.suspended);
+        assert_eq!(e.lapsed_since, None);
+        assert_eq!(e.plan_in_force, "free");
     }
 
     #[test]

@@ -1,39 +1,69 @@
-//! One Stripe customer per tenant. Creation carries an idempotency key derived from the tenant,
-//! so that a retried or concurrent creation (two replicas, a timeout) gets the same customer
-//! back from Stripe instead of a second one; the table's primary key settles any race that is
-//! left.
+//! One Stripe customer per tenant. A tenant is its Tenant resource's uid, not only its name: a
+//! name can be reused after a deletion, and the new tenant must never see or pay with the old
+//! one's customer. Creation carries an idempotency key derived from the tenant, so that a
+//! retried or concurrent creation gets the same customer back from Stripe instead of a second
+//! one; the table's primary key settles any race that is left.
+
+use saascript_crds::Tenant;
+use sqlx::PgExecutor;
 
 use crate::AppState;
-use crate::error::Result;
+use crate::error::{BillingError, Result};
 
-pub async fn find(state: &AppState, tenant: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT stripe_customer_id FROM billing_customers WHERE tenant = $1")
-            .bind(tenant)
-            .fetch_optional(&state.db)
-            .await?,
-    )
+/// The name and uid of a Tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantId {
+    pub name: String,
+    pub uid: String,
 }
 
-pub async fn tenant_of(state: &AppState, customer: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT tenant FROM billing_customers WHERE stripe_customer_id = $1")
-            .bind(customer)
-            .fetch_optional(&state.db)
-            .await?,
+impl TenantId {
+    pub fn of(tenant: &Tenant) -> Result<TenantId> {
+        Ok(TenantId {
+            name: tenant.metadata.name.clone().unwrap_or_default(),
+            uid: tenant
+                .metadata
+                .uid
+                .clone()
+                .ok_or_else(|| BillingError::Internal("a Tenant without a uid".into()))?,
+        })
+    }
+}
+
+/// The tenant's customer, if it has one (one made for an earlier tenant of the same name does
+/// not count).
+pub async fn find<'e>(db: impl PgExecutor<'e>, tenant: &TenantId) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT stripe_customer_id FROM billing_customers WHERE tenant = $1 AND tenant_uid = $2",
     )
+    .bind(&tenant.name)
+    .bind(&tenant.uid)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The tenant a Stripe customer belongs to.
+pub async fn tenant_of<'e>(db: impl PgExecutor<'e>, customer: &str) -> Result<Option<TenantId>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT tenant, tenant_uid FROM billing_customers WHERE stripe_customer_id = $1",
+    )
+    .bind(customer)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(name, uid)| TenantId { name, uid }))
 }
 
 /// The tenant's customer, created in Stripe on first use.
-pub async fn ensure(state: &AppState, tenant: &str, email: Option<&str>) -> Result<String> {
-    if let Some(id) = find(state, tenant).await? {
+pub async fn ensure(state: &AppState, tenant: &TenantId, email: Option<&str>) -> Result<String> {
+    if let Some(id) = find(&state.db, tenant).await? {
         return Ok(id);
     }
     let mut form = vec![
-        ("metadata[tenant]".to_string(), tenant.to_string()),
+        ("metadata[tenant]".to_string(), tenant.name.clone()),
+        ("metadata[tenant_uid]".to_string(), tenant.uid.clone()),
         (
             "description".to_string(),
-            format!("SaaScript tenant {tenant}"),
+            format!("SaaScript tenant {}", tenant.name),
         ),
     ];
     if let Some(email) = email {
@@ -41,23 +71,31 @@ pub async fn ensure(state: &AppState, tenant: &str, email: Option<&str>) -> Resu
     }
     let customer = state
         .stripe
-        .create_customer(&form, &format!("saascript-customer-{tenant}"))
+        .create_customer(
+            &form,
+            &format!("saascript-customer-{}-{}", tenant.name, tenant.uid),
+        )
         .await?;
+    // A row left by an earlier tenant of the same name is replaced: its customer stays in
+    // Stripe with that tenant's history, and this tenant starts afresh.
     sqlx::query(
-        "INSERT INTO billing_customers (tenant, stripe_customer_id) VALUES ($1, $2)
-         ON CONFLICT (tenant) DO NOTHING",
+        "INSERT INTO billing_customers (tenant, tenant_uid, stripe_customer_id) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant) DO UPDATE
+             SET tenant_uid = EXCLUDED.tenant_uid,
+                 stripe_customer_id = EXCLUDED.stripe_customer_id,
+                 created_at = now()
+             WHERE billing_customers.tenant_uid <> EXCLUDED.tenant_uid",
     )
-    .bind(tenant)
+    .bind(&tenant.name)
+    .bind(&tenant.uid)
     .bind(&customer.id)
     .execute(&state.db)
     .await?;
     // Whoever won a race, this is the tenant's customer from now on.
-    let id: String =
-        sqlx::query_scalar("SELECT stripe_customer_id FROM billing_customers WHERE tenant = $1")
-            .bind(tenant)
-            .fetch_one(&state.db)
-            .await?;
-    state.kube.write_customer(tenant, &id).await?;
-    tracing::info!(tenant, customer = %id, "Stripe customer ready");
+    let id = find(&state.db, tenant).await?.ok_or_else(|| {
+        BillingError::Internal(format!("the customer of tenant {} vanished", tenant.name))
+    })?;
+    state.kube.write_customer(&tenant.name, &id).await?;
+    tracing::info!(tenant = %tenant.name, customer = %id, "Stripe customer ready");
     Ok(id)
 }

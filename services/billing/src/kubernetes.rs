@@ -39,6 +39,13 @@ impl Kubernetes {
             .await?)
     }
 
+    /// The Tenant, or a 404 problem.
+    pub async fn existing_tenant(&self, tenant: &str) -> Result<Tenant> {
+        self.tenant(tenant)
+            .await?
+            .ok_or_else(|| BillingError::NotFound(format!("there is no tenant {tenant}")))
+    }
+
     /// The tenant's Subscription (named after the tenant, in its namespace).
     pub async fn subscription(&self, tenant: &str) -> Result<Option<Subscription>> {
         Ok(self.subscriptions(tenant).get_opt(tenant).await?)
@@ -97,10 +104,17 @@ impl Kubernetes {
     }
 
     /// Sets `Tenant.spec.plan`: the one place a plan is declared (DESIGN.md, "One declared plan").
-    pub async fn set_tenant_plan(&self, tenant: &str, plan: &str) -> Result<()> {
-        let patch = json!({ "spec": { "plan": plan } });
+    /// Only if the Tenant is still as `read` (its resourceVersion): a plan that an admin set in
+    /// between is never overwritten; the conflict fails the call, and the webhook's redelivery
+    /// decides again on what is there then.
+    pub async fn set_tenant_plan(&self, read: &Tenant, plan: &str) -> Result<()> {
+        let name = read.metadata.name.clone().unwrap_or_default();
+        let patch = json!({
+            "metadata": { "resourceVersion": read.metadata.resource_version },
+            "spec": { "plan": plan },
+        });
         Api::<Tenant>::all(self.client.clone())
-            .patch(tenant, &PatchParams::default(), &Patch::Merge(&patch))
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
             .await?;
         Ok(())
     }

@@ -126,7 +126,9 @@ pub async fn run(config: Config) -> Result<()> {
     })?;
     let settings = config.settings()?;
     let db = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(10)
+        // Each webhook delivery holds a connection (its transaction and lock) while it talks to
+        // Stripe and Kubernetes.
+        .max_connections(20)
         .acquire_timeout(Duration::from_secs(5))
         .connect(config.database_url.expose())
         .await?;

@@ -30,46 +30,73 @@ impl Synced {
     }
 }
 
-/// Takes the transaction-scoped lock of a Stripe object id.
-pub async fn lock(tx: &mut Transaction<'_, Postgres>, object_id: &str) -> Result<()> {
+/// Takes a transaction-scoped advisory lock on `key` (re-entrant within the transaction). It
+/// waits at most `lock_timeout`, so that a pile-up of deliveries fails (and Stripe redelivers)
+/// instead of holding the pool.
+pub async fn lock(tx: &mut Transaction<'_, Postgres>, key: &str) -> Result<()> {
+    sqlx::query("SET LOCAL lock_timeout = '10s'")
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(object_id)
+        .bind(key)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
+/// The lock of everything billing writes for one tenant (its Subscription status and plan):
+/// syncs of two subscriptions of the same tenant (an old one ending, a new one starting) and
+/// billing's own calls take turns on it.
+pub async fn lock_tenant(tx: &mut Transaction<'_, Postgres>, tenant: &str) -> Result<()> {
+    lock(tx, &format!("tenant:{tenant}")).await
+}
+
 /// Syncs one subscription. With `event_type`, records that billing.* event in the outbox (in the
-/// caller's transaction, which also holds the lock).
+/// caller's transaction, which also holds the tenant's lock).
 pub async fn sync(
     state: &AppState,
     tx: &mut Transaction<'_, Postgres>,
     subscription_id: &str,
     event_type: Option<&str>,
 ) -> Result<Synced> {
-    lock(tx, subscription_id).await?;
-    let subscription = match state.stripe.subscription(subscription_id).await {
-        Ok(s) => s,
-        Err(e) if e.is_not_found() => {
-            return Ok(Synced::Ignored(format!(
-                "Stripe has no subscription {subscription_id}"
-            )));
-        }
-        Err(e) => return Err(e),
+    // A first read says whose subscription it is...
+    let Some(first) = fetch(state, subscription_id).await? else {
+        return Ok(Synced::Ignored(format!(
+            "Stripe has no subscription {subscription_id}"
+        )));
     };
-    let customer = subscription.customer.clone().unwrap_or_default();
-    let tenant = match subscription.tenant() {
-        Some(t) => Some(t.to_string()),
-        None => crate::customers::tenant_of(state, &customer).await?,
+    let customer = first.customer.clone().unwrap_or_default();
+    let owner = match first.tenant() {
+        Some(name) => Some(name.to_string()),
+        None => crate::customers::tenant_of(&mut **tx, &customer)
+            .await?
+            .map(|t| t.name),
     };
-    let Some(tenant) = tenant else {
+    let Some(tenant) = owner else {
         return Ok(Synced::Ignored(format!(
             "subscription {subscription_id} belongs to no known tenant"
+        )));
+    };
+    // ...and the read under the tenant's lock is the one applied: the latest of any sync.
+    lock_tenant(tx, &tenant).await?;
+    let Some(subscription) = fetch(state, subscription_id).await? else {
+        return Ok(Synced::Ignored(format!(
+            "Stripe has no subscription {subscription_id}"
         )));
     };
     let Some(tenant_resource) = state.kube.tenant(&tenant).await? else {
         return Ok(Synced::Ignored(format!("tenant {tenant} no longer exists")));
     };
+    let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
+    let belongs = match subscription.tenant_uid() {
+        Some(uid) => uid == tenant_id.uid,
+        None => crate::customers::tenant_of(&mut **tx, &customer).await? == Some(tenant_id.clone()),
+    };
+    if !belongs {
+        return Ok(Synced::Ignored(format!(
+            "subscription {subscription_id} belongs to an earlier tenant named {tenant}"
+        )));
+    }
     // Until the operator has made the Subscription, fail: Stripe delivers the event again.
     let resource = state.kube.existing_subscription(&tenant).await?;
     let decision = decide(
@@ -88,7 +115,7 @@ pub async fn sync(
     };
     state.kube.write_mirror(&tenant, &mirror).await?;
     if let Some(plan) = &tenant_plan {
-        state.kube.set_tenant_plan(&tenant, plan).await?;
+        state.kube.set_tenant_plan(&tenant_resource, plan).await?;
         tracing::info!(%tenant, %plan, "Stripe confirmed the plan: Tenant.spec.plan set");
     }
     let state_name = serde_json::to_value(mirror.state)
@@ -124,10 +151,13 @@ pub async fn sync(
     })
 }
 
-/// Syncs outside any webhook (after billing's own calls to Stripe), in its own transaction.
-pub async fn sync_now(state: &AppState, subscription_id: &str) -> Result<Synced> {
-    let mut tx = state.db.begin().await?;
-    let synced = sync(state, &mut tx, subscription_id, None).await?;
-    tx.commit().await?;
-    Ok(synced)
+async fn fetch(
+    state: &AppState,
+    subscription_id: &str,
+) -> Result<Option<crate::stripe::objects::Subscription>> {
+    match state.stripe.subscription(subscription_id).await {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
 }

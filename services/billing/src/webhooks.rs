@@ -169,17 +169,19 @@ async fn refund_event(
         Err(e) => return Err(e),
     };
     let customer = charge.customer.clone().unwrap_or_default();
-    let Some(tenant) = crate::customers::tenant_of(state, &customer).await? else {
+    let Some(owner) = crate::customers::tenant_of(&mut **tx, &customer).await? else {
         return Ok(format!("ignored: charge {charge_id} is not a tenant's"));
     };
+    let tenant = owner.name.clone();
     let amount_refunded = charge.amount_refunded.unwrap_or(0);
     if amount_refunded == 0 {
         return Ok(format!("ignored: charge {charge_id} has no refund"));
     }
     let currency = charge.currency.clone().unwrap_or_default();
     sqlx::query(
-        "INSERT INTO refunds (charge_id, tenant, amount, amount_refunded, currency, invoice_id)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO refunds (charge_id, tenant, amount, amount_refunded, currency, invoice_id,
+             tenant_uid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (charge_id) DO UPDATE SET amount_refunded = EXCLUDED.amount_refunded,
              updated_at = now()",
     )
@@ -189,6 +191,7 @@ async fn refund_event(
     .bind(amount_refunded)
     .bind(&currency)
     .bind(&charge.invoice)
+    .bind(&owner.uid)
     .execute(&mut **tx)
     .await?;
     event_outbox::record(

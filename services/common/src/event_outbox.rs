@@ -56,11 +56,16 @@ pub async fn record(
         data: new.data,
     };
     let json = serde_json::to_value(&event).map_err(|e| OutboxError::Event(e.to_string()))?;
-    sqlx::query("INSERT INTO event_outbox (id, event) VALUES ($1, $2)")
-        .bind(id)
-        .bind(json)
-        .execute(&mut **tx)
-        .await?;
+    // clock_timestamp(), not now(): now() is the transaction's start, and a transaction that
+    // started earlier can record a later fact (after waiting on a lock); the relay publishes in
+    // this order.
+    sqlx::query(
+        "INSERT INTO event_outbox (id, event, created_at) VALUES ($1, $2, clock_timestamp())",
+    )
+    .bind(id)
+    .bind(json)
+    .execute(&mut **tx)
+    .await?;
     Ok(id)
 }
 

@@ -54,10 +54,13 @@ impl TenantDirectory {
     pub fn lookup(&self, tenant: &str) -> Option<TenantInfo> {
         let tenant = self.store.get(&ObjectRef::new(tenant))?;
         Some(TenantInfo {
-            // Suspended by an admin (spec), or by the operator for a payment lapse (phase).
+            // Suspended by an admin (spec), or by the operator for a payment lapse (the Suspended
+            // condition, which outlives a phase of Failed for a spec that stopped validating).
             suspended: tenant.spec.suspended
-                || tenant.status.as_ref().and_then(|s| s.phase)
-                    == Some(saascript_crds::TenantPhase::Suspended),
+                || tenant.status.as_ref().is_some_and(|s| {
+                    saascript_crds::find_condition(&s.conditions, "Suspended")
+                        .is_some_and(|c| c.status == saascript_crds::ConditionStatus::True)
+                }),
             requests_per_second: tenant
                 .status
                 .as_ref()

@@ -8,7 +8,7 @@ use saascript_common::extract::TenantManager;
 use super::overview::{BillingOverview, build};
 use crate::AppState;
 use crate::error::{BillingError, Result};
-use crate::subscription_sync::sync_now;
+use crate::subscription_sync::{lock_tenant, sync};
 
 #[utoipa::path(post, path = "/billing/subscription/cancel", tag = "billing", security(("bearer" = [])),
     responses(
@@ -41,6 +41,9 @@ async fn set_cancel_at_period_end(
     tenant: &str,
     cancel: bool,
 ) -> Result<Json<BillingOverview>> {
+    // Under the tenant's lock, like every change billing makes for the tenant.
+    let mut tx = state.db.begin().await?;
+    lock_tenant(&mut tx, tenant).await?;
     let resource = state.kube.existing_subscription(tenant).await?;
     let no_subscription =
         || BillingError::Conflict(format!("tenant {tenant} has no live subscription"));
@@ -62,6 +65,7 @@ async fn set_cancel_at_period_end(
             &vec![("cancel_at_period_end".into(), cancel.to_string())],
         )
         .await?;
-    sync_now(state, &id).await?;
+    sync(state, &mut tx, &id, None).await?;
+    tx.commit().await?;
     Ok(Json(build(state, tenant).await?))
 }

@@ -15,9 +15,10 @@ use utoipa::ToSchema;
 
 use super::overview::{BillingOverview, build};
 use crate::AppState;
+use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
 use crate::stripe::objects::Subscription;
-use crate::subscription_sync::sync_now;
+use crate::subscription_sync::{lock_tenant, sync};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -52,11 +53,20 @@ pub async fn change_plan(
             state.catalog.plan_names().collect::<Vec<_>>().join(", ")
         ))
     })?;
-    let resource = state
-        .kube
-        .tenant(tenant)
-        .await?
-        .ok_or_else(|| BillingError::NotFound(format!("there is no tenant {tenant}")))?;
+    // Under the tenant's lock: two changes at once (a double click, two admins, a retry) take
+    // turns, and the second sees the subscription the first one made.
+    let mut tx = state.db.begin().await?;
+    lock_tenant(&mut tx, tenant).await?;
+    let resource = state.kube.existing_tenant(tenant).await?;
+    let tenant_id = TenantId::of(&resource)?;
+    if let Some(Billing::InvoicedOutsideStripe) =
+        state.catalog.plan(&resource.spec.plan).map(|p| p.billing())
+    {
+        return Err(BillingError::Conflict(format!(
+            "tenant {tenant} is on the contract plan {}; a platform admin changes it",
+            resource.spec.plan
+        )));
+    }
     let subscription_resource = state.kube.existing_subscription(tenant).await?;
     let live = match subscription_resource
         .status
@@ -91,10 +101,10 @@ pub async fn change_plan(
                         &vec![("cancel_at_period_end".into(), "true".into())],
                     )
                     .await?;
-                sync_now(&state, &updated.id).await?;
+                sync(&state, &mut tx, &updated.id, None).await?;
             } else if resource.spec.plan != body.plan {
                 // Nothing to pay: the change takes effect at once.
-                state.kube.set_tenant_plan(tenant, &body.plan).await?;
+                state.kube.set_tenant_plan(&resource, &body.plan).await?;
             }
         }
         Billing::Stripe {
@@ -102,7 +112,7 @@ pub async fn change_plan(
             trial_days,
         } => {
             let email = resource.spec.owners.first().map(String::as_str);
-            let customer = crate::customers::ensure(&state, tenant, email).await?;
+            let customer = crate::customers::ensure(&state, &tenant_id, email).await?;
             if let Some(payment_method) = &body.payment_method {
                 state
                     .stripe
@@ -131,22 +141,31 @@ pub async fn change_plan(
                         ("customer".to_string(), customer.clone()),
                         ("items[0][plan]".to_string(), price_id.clone()),
                         ("metadata[tenant]".to_string(), tenant.to_string()),
+                        ("metadata[tenant_uid]".to_string(), tenant_id.uid.clone()),
                     ];
                     // A trial is for a tenant's first subscription only.
                     if state.settings.trials && trial_days > 0 && first_subscription {
                         form.push(("trial_period_days".into(), trial_days.to_string()));
                     }
-                    let key = headers
-                        .get("idempotency-key")
-                        .and_then(|v| v.to_str().ok())
-                        .map(|k| format!("saascript-subscribe-{tenant}-{k}"))
-                        .unwrap_or_else(|| format!("saascript-subscribe-{}", uuid::Uuid::new_v4()));
+                    // The client's key, or one from the tenant, its last subscription and the
+                    // price: a retry after a crash gets the subscription it already made, and a
+                    // new subscription after a cancellation gets a new key.
+                    let last = subscription_resource
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.stripe_subscription_id.clone())
+                        .unwrap_or_else(|| "first".into());
+                    let key = match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+                        Some(k) => format!("saascript-subscribe-{}-{k}", tenant_id.uid),
+                        None => format!("saascript-subscribe-{}-{last}-{price_id}", tenant_id.uid),
+                    };
                     state.stripe.create_subscription(&form, &key).await?
                 }
             };
-            sync_now(&state, &subscription.id).await?;
+            sync(&state, &mut tx, &subscription.id, None).await?;
         }
     }
+    tx.commit().await?;
     Ok(Json(build(&state, tenant).await?))
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -30,6 +31,7 @@ pub struct HostedLink {
     responses(
         (status = 200, description = "Where to send the browser", body = HostedLink),
         (status = 403, description = "role_required: only an owner or admin"),
+        (status = 409, description = "conflict: the tenant already has a live subscription (change its plan with PUT /billing/subscription)"),
         (status = 422, description = "invalid_input: not a plan paid through Stripe"),
         (status = 501, description = "not_offered_here: the payment provider has no Checkout (the local fake)"),
     ))]
@@ -49,12 +51,30 @@ pub async fn checkout(
             body.plan
         )));
     };
-    let owner = state
+    let resource = state.kube.existing_tenant(tenant).await?;
+    let tenant_id = TenantId::of(&resource)?;
+    // Checkout starts a subscription; a tenant that has a live one changes its plan instead, so
+    // that it never pays twice. A trial is for a tenant's first subscription only.
+    let recorded = state
         .kube
-        .tenant(tenant)
+        .existing_subscription(tenant)
         .await?
-        .and_then(|t| t.spec.owners.first().cloned());
-    let customer = crate::customers::ensure(&state, tenant, owner.as_deref()).await?;
+        .status
+        .and_then(|s| s.stripe_subscription_id);
+    if let Some(id) = &recorded {
+        let current = state.stripe.subscription(id).await?;
+        if !matches!(
+            current.status.as_deref(),
+            Some("canceled" | "incomplete_expired")
+        ) {
+            return Err(BillingError::Conflict(format!(
+                "tenant {tenant} already has subscription {id}; change its plan with PUT \
+                 /billing/subscription"
+            )));
+        }
+    }
+    let owner = resource.spec.owners.first().cloned();
+    let customer = crate::customers::ensure(&state, &tenant_id, owner.as_deref()).await?;
     let return_url = &state.settings.return_url;
     let mut form = vec![
         ("mode".to_string(), "subscription".to_string()),
@@ -67,6 +87,10 @@ pub async fn checkout(
             tenant.to_string(),
         ),
         (
+            "subscription_data[metadata][tenant_uid]".to_string(),
+            tenant_id.uid.clone(),
+        ),
+        (
             "success_url".to_string(),
             format!("{return_url}?checkout=success"),
         ),
@@ -75,7 +99,7 @@ pub async fn checkout(
             format!("{return_url}?checkout=canceled"),
         ),
     ];
-    if state.settings.trials && trial_days > 0 {
+    if state.settings.trials && trial_days > 0 && recorded.is_none() {
         form.push((
             "subscription_data[trial_period_days]".into(),
             trial_days.to_string(),
@@ -100,7 +124,8 @@ pub async fn portal(
     State(state): State<AppState>,
     manager: TenantManager,
 ) -> Result<Json<HostedLink>> {
-    let customer = crate::customers::find(&state, &manager.tenant)
+    let tenant_id = TenantId::of(&state.kube.existing_tenant(&manager.tenant).await?)?;
+    let customer = crate::customers::find(&state.db, &tenant_id)
         .await?
         .ok_or_else(|| {
             BillingError::Conflict(format!(

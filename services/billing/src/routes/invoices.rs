@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::customers::TenantId;
 use crate::error::Result;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,7 +36,8 @@ pub async fn invoices(
     State(state): State<AppState>,
     manager: TenantManager,
 ) -> Result<Json<Vec<InvoiceSummary>>> {
-    let Some(customer) = crate::customers::find(&state, &manager.tenant).await? else {
+    let tenant = TenantId::of(&state.kube.existing_tenant(&manager.tenant).await?)?;
+    let Some(customer) = crate::customers::find(&state.db, &tenant).await? else {
         return Ok(Json(vec![]));
     };
     let list = state.stripe.invoices(&customer, 24).await?;
@@ -75,12 +77,14 @@ pub async fn refunds(
     State(state): State<AppState>,
     manager: TenantManager,
 ) -> Result<Json<Vec<Refund>>> {
+    let tenant = TenantId::of(&state.kube.existing_tenant(&manager.tenant).await?)?;
     Ok(Json(
         sqlx::query_as(
             "SELECT charge_id, invoice_id, amount, amount_refunded, currency FROM refunds
-             WHERE tenant = $1 ORDER BY updated_at DESC",
+             WHERE tenant = $1 AND tenant_uid = $2 ORDER BY updated_at DESC",
         )
-        .bind(&manager.tenant)
+        .bind(&tenant.name)
+        .bind(&tenant.uid)
         .fetch_all(&state.db)
         .await?,
     ))

@@ -77,9 +77,18 @@ impl Subscription {
     }
 
     pub fn tenant(&self) -> Option<&str> {
+        self.metadata_value("tenant")
+    }
+
+    /// The uid of the Tenant it was created for (billing writes both into the metadata).
+    pub fn tenant_uid(&self) -> Option<&str> {
+        self.metadata_value("tenant_uid")
+    }
+
+    fn metadata_value(&self, key: &str) -> Option<&str> {
         self.metadata
             .as_ref()
-            .and_then(|m| m.get("tenant"))
+            .and_then(|m| m.get(key))
             .map(String::as_str)
     }
 }
