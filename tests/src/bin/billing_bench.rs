@@ -48,7 +48,7 @@ async fn main() {
     let tenant = unique_name("bench");
     let namespace = saascript_crds::names::tenant_namespace(&tenant);
     let tenants: Api<Tenant> = Api::all(client.clone());
-    tenants
+    let created = tenants
         .create(
             &PostParams::default(),
             &serde_json::from_value(json!({
@@ -60,6 +60,7 @@ async fn main() {
         )
         .await
         .unwrap();
+    let uid = created.metadata.uid.unwrap();
     let namespaces: Api<Namespace> = Api::all(client.clone());
     namespaces
         .create(
@@ -95,6 +96,7 @@ async fn main() {
                 ("customer", &customer),
                 ("items[0][plan]", "price_saascript_pro_monthly"),
                 ("metadata[tenant]", &tenant),
+                ("metadata[tenant_uid]", &uid),
             ],
         )
         .await["id"]
