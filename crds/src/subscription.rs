@@ -23,6 +23,43 @@ pub enum StripeState {
     Paused,
 }
 
+impl StripeState {
+    pub const ALL: [StripeState; 8] = [
+        StripeState::Incomplete,
+        StripeState::IncompleteExpired,
+        StripeState::Trialing,
+        StripeState::Active,
+        StripeState::PastDue,
+        StripeState::Canceled,
+        StripeState::Unpaid,
+        StripeState::Paused,
+    ];
+
+    /// The name Stripe uses, which is also how the status shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StripeState::Incomplete => "incomplete",
+            StripeState::IncompleteExpired => "incomplete_expired",
+            StripeState::Trialing => "trialing",
+            StripeState::Active => "active",
+            StripeState::PastDue => "past_due",
+            StripeState::Canceled => "canceled",
+            StripeState::Unpaid => "unpaid",
+            StripeState::Paused => "paused",
+        }
+    }
+
+    /// The state of that Stripe name, if it is one.
+    pub fn from_stripe(name: &str) -> Option<StripeState> {
+        StripeState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Over for good: canceled, or expired before its first payment went through.
+    pub fn is_over(self) -> bool {
+        matches!(self, StripeState::Canceled | StripeState::IncompleteExpired)
+    }
+}
+
 /// A tenant's subscription. It lives in the tenant's namespace. The operator keeps `spec.plan`
 /// equal to the Tenant's plan; billing writes what Stripe says into the status.
 #[derive(CustomResource, Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -100,4 +137,21 @@ pub struct SubscriptionStatus {
     /// Synced and PaymentOK, each with a reason and a message.
     #[serde(default)]
     pub conditions: Vec<Condition>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_names_are_the_serialized_ones_and_read_back() {
+        for state in StripeState::ALL {
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::Value::String(state.as_str().into())
+            );
+            assert_eq!(StripeState::from_stripe(state.as_str()), Some(state));
+        }
+        assert_eq!(StripeState::from_stripe("bogus"), None);
+    }
 }

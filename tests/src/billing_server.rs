@@ -143,6 +143,17 @@ impl BillingServer {
         .await
     }
 
+    /// Delivers a new event (as `deliver_new`), which billing must accept and process; returns
+    /// what it did ("applied: ...", "ignored: ...", "recorded: ...").
+    pub async fn accept(&self, type_: &str, object_id: &str) -> String {
+        let (status, body) = self.deliver_new(type_, object_id).await;
+        assert_eq!(status, 200, "{type_} about {object_id}: {body}");
+        body["outcome"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{type_} about {object_id} was not processed: {body}"))
+            .to_string()
+    }
+
     /// The billing.* events in the outbox, oldest first: (type, subject).
     pub async fn outbox(&self) -> Vec<(String, String)> {
         sqlx::query_as(

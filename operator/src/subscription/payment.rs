@@ -147,7 +147,11 @@ pub fn evaluate(
             return Evaluation {
                 plan_in_force: paid_plan,
                 synced,
-                payment_ok: value(true, reason, format!("the subscription is {}", name(state))),
+                payment_ok: value(
+                    true,
+                    reason,
+                    format!("the subscription is {}", state.as_str()),
+                ),
                 lapsed_since: None,
                 suspended: false,
                 recheck_in: None,
@@ -193,7 +197,7 @@ pub fn evaluate(
                 format!(
                     "payment lapsed ({}) at {}; the grace period of {} s is over, so the \
                      tenant is suspended until the subscription is active again",
-                    name(state),
+                    state.as_str(),
                     since.0,
                     grace.as_secs()
                 ),
@@ -214,7 +218,7 @@ pub fn evaluate(
             format!(
                 "the subscription is {} since {}; the tenant is suspended if it is not paid \
                  within {} s",
-                name(state),
+                state.as_str(),
                 since.0,
                 left.as_secs()
             ),
@@ -223,13 +227,6 @@ pub fn evaluate(
         suspended: false,
         recheck_in: Some(recheck),
     }
-}
-
-fn name(state: StripeState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

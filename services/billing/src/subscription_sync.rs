@@ -66,11 +66,11 @@ pub async fn sync(
         )));
     };
     let customer = first.customer.clone().unwrap_or_default();
+    // The tenant billing made the customer for: the owner when the metadata does not say.
+    let customer_owner = crate::customers::tenant_of(&mut **tx, &customer).await?;
     let owner = match first.tenant() {
         Some(name) => Some(name.to_string()),
-        None => crate::customers::tenant_of(&mut **tx, &customer)
-            .await?
-            .map(|t| t.name),
+        None => customer_owner.as_ref().map(|t| t.name.clone()),
     };
     let Some(tenant) = owner else {
         return Ok(Synced::Ignored(format!(
@@ -90,7 +90,7 @@ pub async fn sync(
     let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
     let belongs = match subscription.tenant_uid() {
         Some(uid) => uid == tenant_id.uid,
-        None => crate::customers::tenant_of(&mut **tx, &customer).await? == Some(tenant_id.clone()),
+        None => customer_owner.as_ref() == Some(&tenant_id),
     };
     if !belongs {
         return Ok(Synced::Ignored(format!(
@@ -118,10 +118,7 @@ pub async fn sync(
         state.kube.set_tenant_plan(&tenant_resource, plan).await?;
         tracing::info!(%tenant, %plan, "Stripe confirmed the plan: Tenant.spec.plan set");
     }
-    let state_name = serde_json::to_value(mirror.state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let state_name = mirror.state.as_str().to_string();
     if let Some(type_) = event_type {
         event_outbox::record(
             tx,
@@ -149,6 +146,24 @@ pub async fn sync(
         tenant,
         state: state_name,
     })
+}
+
+/// The subscription recorded in the tenant's Subscription status, as Stripe has it now, unless
+/// it is over (canceled or expired): the one a change of plan, a cancellation or a resumption
+/// applies to, and the one that makes a second subscription (Checkout) wrong.
+pub async fn live_subscription(
+    state: &AppState,
+    resource: &saascript_crds::Subscription,
+) -> Result<Option<crate::stripe::objects::Subscription>> {
+    let Some(id) = resource
+        .status
+        .as_ref()
+        .and_then(|s| s.stripe_subscription_id.as_deref())
+    else {
+        return Ok(None);
+    };
+    let current = state.stripe.subscription(id).await?;
+    Ok((!current.is_over()).then_some(current))
 }
 
 async fn fetch(

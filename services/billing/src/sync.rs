@@ -18,10 +18,6 @@ pub enum Decision {
     },
 }
 
-pub fn parse_state(state: &str) -> Option<StripeState> {
-    serde_json::from_value(serde_json::Value::String(state.to_string())).ok()
-}
-
 /// Decides what `subscription` (as just fetched from Stripe) means for the tenant whose
 /// Subscription status is `current` and whose declared plan is `tenant_plan`.
 pub fn decide(
@@ -31,7 +27,7 @@ pub fn decide(
     current: Option<&SubscriptionStatus>,
     tenant_plan: &str,
 ) -> Decision {
-    let Some(state) = subscription.status.as_deref().and_then(parse_state) else {
+    let Some(state) = subscription.state() else {
         return Decision::Ignore(format!(
             "subscription {} has an unknown state {:?}",
             subscription.id, subscription.status

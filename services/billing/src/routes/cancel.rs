@@ -8,7 +8,7 @@ use saascript_common::extract::TenantManager;
 use super::overview::{BillingOverview, build};
 use crate::AppState;
 use crate::error::{BillingError, Result};
-use crate::subscription_sync::{lock_tenant, sync};
+use crate::subscription_sync::{live_subscription, lock_tenant, sync};
 
 #[utoipa::path(post, path = "/billing/subscription/cancel", tag = "billing", security(("bearer" = [])),
     responses(
@@ -45,19 +45,10 @@ async fn set_cancel_at_period_end(
     let mut tx = state.db.begin().await?;
     lock_tenant(&mut tx, tenant).await?;
     let resource = state.kube.existing_subscription(tenant).await?;
-    let no_subscription =
-        || BillingError::Conflict(format!("tenant {tenant} has no live subscription"));
-    let id = resource
-        .status
-        .and_then(|s| s.stripe_subscription_id)
-        .ok_or_else(no_subscription)?;
-    let current = state.stripe.subscription(&id).await?;
-    if matches!(
-        current.status.as_deref(),
-        Some("canceled" | "incomplete_expired")
-    ) {
-        return Err(no_subscription());
-    }
+    let id = live_subscription(state, &resource)
+        .await?
+        .ok_or_else(|| BillingError::Conflict(format!("tenant {tenant} has no live subscription")))?
+        .id;
     state
         .stripe
         .update_subscription(

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
 use crate::stripe::objects::Subscription;
-use crate::subscription_sync::{lock_tenant, sync};
+use crate::subscription_sync::{live_subscription, lock_tenant, sync};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -68,21 +68,7 @@ pub async fn change_plan(
         )));
     }
     let subscription_resource = state.kube.existing_subscription(tenant).await?;
-    let live = match subscription_resource
-        .status
-        .as_ref()
-        .and_then(|s| s.stripe_subscription_id.clone())
-    {
-        Some(id) => {
-            let current = state.stripe.subscription(&id).await?;
-            let over = matches!(
-                current.status.as_deref(),
-                Some("canceled" | "incomplete_expired")
-            );
-            (!over).then_some(current)
-        }
-        None => None,
-    };
+    let live = live_subscription(&state, &subscription_resource).await?;
     match plan.billing() {
         Billing::InvoicedOutsideStripe => {
             return Err(BillingError::Conflict(format!(

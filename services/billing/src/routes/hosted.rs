@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
+use crate::subscription_sync::live_subscription;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -55,24 +56,18 @@ pub async fn checkout(
     let tenant_id = TenantId::of(&resource)?;
     // Checkout starts a subscription; a tenant that has a live one changes its plan instead, so
     // that it never pays twice. A trial is for a tenant's first subscription only.
-    let recorded = state
-        .kube
-        .existing_subscription(tenant)
-        .await?
-        .status
-        .and_then(|s| s.stripe_subscription_id);
-    if let Some(id) = &recorded {
-        let current = state.stripe.subscription(id).await?;
-        if !matches!(
-            current.status.as_deref(),
-            Some("canceled" | "incomplete_expired")
-        ) {
-            return Err(BillingError::Conflict(format!(
-                "tenant {tenant} already has subscription {id}; change its plan with PUT \
-                 /billing/subscription"
-            )));
-        }
+    let subscription = state.kube.existing_subscription(tenant).await?;
+    if let Some(live) = live_subscription(&state, &subscription).await? {
+        return Err(BillingError::Conflict(format!(
+            "tenant {tenant} already has subscription {}; change its plan with PUT \
+             /billing/subscription",
+            live.id
+        )));
     }
+    let first_subscription = subscription
+        .status
+        .and_then(|s| s.stripe_subscription_id)
+        .is_none();
     let owner = resource.spec.owners.first().cloned();
     let customer = crate::customers::ensure(&state, &tenant_id, owner.as_deref()).await?;
     let return_url = &state.settings.return_url;
@@ -99,7 +94,7 @@ pub async fn checkout(
             format!("{return_url}?checkout=canceled"),
         ),
     ];
-    if state.settings.trials && trial_days > 0 && recorded.is_none() {
+    if state.settings.trials && trial_days > 0 && first_subscription {
         form.push((
             "subscription_data[trial_period_days]".into(),
             trial_days.to_string(),

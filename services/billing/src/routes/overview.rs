@@ -93,10 +93,7 @@ pub async fn build(state: &AppState, tenant: &str) -> Result<BillingOverview> {
         tenant: tenant.to_string(),
         plan: resource.spec.plan,
         plan_in_force: status.entitlements.as_ref().map(|e| e.plan.clone()),
-        state: status
-            .state
-            .and_then(|s| serde_json::to_value(s).ok())
-            .and_then(|v| v.as_str().map(str::to_string)),
+        state: status.state.map(|s| s.as_str().to_string()),
         stripe_customer_id: status.stripe_customer_id,
         stripe_subscription_id: status.stripe_subscription_id,
         current_period_end: status.current_period_end.map(|t| t.0.to_string()),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use miniserde::Deserialize;
+use saascript_crds::StripeState;
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct Customer {
@@ -62,6 +63,16 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// Its state, if Stripe sent one billing knows.
+    pub fn state(&self) -> Option<StripeState> {
+        self.status.as_deref().and_then(StripeState::from_stripe)
+    }
+
+    /// Over for good (canceled or expired): it can be neither changed nor resumed.
+    pub fn is_over(&self) -> bool {
+        self.state().is_some_and(StripeState::is_over)
+    }
+
     pub fn item(&self) -> Option<&SubscriptionItem> {
         self.items.as_ref().and_then(|items| items.data.first())
     }
