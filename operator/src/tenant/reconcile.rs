@@ -132,8 +132,9 @@ struct PaymentStanding {
 }
 
 /// Reads the tenant's Subscription. Before the Subscription controller has evaluated it (or
-/// before it exists), a plan that takes effect at once is in force, and otherwise the default
-/// plan: a paid plan never takes effect before Stripe confirms it.
+/// before it exists), its rule decides on no news from Stripe: a plan that takes effect at once
+/// is in force, and otherwise the default plan, since a paid plan never takes effect before
+/// Stripe confirms it.
 async fn payment_standing(
     tenant: &Tenant,
     plan: &TenantPlan,
@@ -147,16 +148,17 @@ async fn payment_standing(
         .as_ref()
         .and_then(|s| s.entitlements.as_ref())
         .map(|e| e.plan.clone());
+    // Not evaluated yet: the Subscription controller's own rule on a subscription that Stripe
+    // has said nothing about.
     let plan_in_force = evaluated.unwrap_or_else(|| {
-        let at_once = ctx
-            .catalog
-            .plan(&plan.declared_plan)
-            .is_some_and(|p| p.takes_effect_at_once());
-        if at_once {
-            plan.declared_plan.clone()
-        } else {
-            ctx.catalog.default_plan().to_string()
-        }
+        crate::subscription::payment::evaluate(
+            &plan.declared_plan,
+            None,
+            &ctx.catalog,
+            &ctx.clock.now_time(),
+            ctx.config.payment_grace(),
+        )
+        .plan_in_force
     });
     let entitlements = super::validate::entitlements_in_force(&ctx.catalog, tenant, &plan_in_force)
         .unwrap_or_else(|| plan.entitlements.clone());
