@@ -15,6 +15,17 @@ export PATH="$SAASCRIPT_BIN:$HOME/.cargo/bin:$PATH"
 log() { printf '\033[1;34m[deps]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[deps] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# die_with_log NAME MESSAGE: dies, printing the end of NAME's log first. Why: CI
+# keeps only what was printed, so "see the log" alone leaves the cause unreadable.
+die_with_log() {
+  local logfile=$SAASCRIPT_STATE/logs/$1.log
+  if [ -s "$logfile" ]; then
+    printf '\033[1;31m[deps]\033[0m last lines of %s:\n' "$logfile" >&2
+    tail -n 30 "$logfile" >&2
+  fi
+  die "$2; the whole log is $logfile"
+}
+
 # True when something accepts TCP connections on host:port.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 

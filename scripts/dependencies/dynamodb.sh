@@ -24,7 +24,7 @@ dynamodb_start() {
   start_daemon dynamodb "$DYNALITE_PREFIX/node_modules/.bin/dynalite" \
     --host "$DYNAMODB_HOST" --port "$DYNAMODB_PORT" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
   wait_until 30 "dynalite on $DYNAMODB_PORT" port_open "$DYNAMODB_HOST" "$DYNAMODB_PORT" ||
-    die "dynalite did not start; see $SAASCRIPT_STATE/logs/dynamodb.log"
+    die_with_log dynamodb "dynalite did not start"
 }
 
 dynamodb_stop() { stop_daemon dynamodb; }

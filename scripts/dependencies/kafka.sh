@@ -27,7 +27,7 @@ kafka_start() {
     --advertised-listener-url "tcp://$KAFKA_HOST:$KAFKA_PORT" \
     --storage-engine memory://tansu/
   wait_until 30 "tansu on $KAFKA_PORT" port_open "$KAFKA_HOST" "$KAFKA_PORT" ||
-    die "tansu did not start; see $SAASCRIPT_STATE/logs/kafka.log"
+    die_with_log kafka "tansu did not start"
 }
 
 kafka_stop() { stop_daemon kafka; }

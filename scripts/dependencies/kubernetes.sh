@@ -149,7 +149,7 @@ kubernetes_start() {
       --initial-cluster "saascript=http://$KUBE_HOST:$ETCD_PEER_PORT" \
       --quota-backend-bytes 4294967296 --unsafe-no-fsync
     wait_until 30 "etcd" port_open "$KUBE_HOST" "$ETCD_CLIENT_PORT" ||
-      die "etcd did not start; see $SAASCRIPT_STATE/logs/etcd.log"
+      die_with_log etcd "etcd did not start"
   fi
   log "kubernetes: starting kube-apiserver on $KUBE_HOST:$KUBE_PORT"
   start_daemon kube-apiserver "$SAASCRIPT_BIN/kube-apiserver" \
@@ -164,7 +164,7 @@ kubernetes_start() {
     --cert-dir "$KUBE_DIR/cert-dir"
   kubernetes_write_kubeconfig
   wait_until 90 "kube-apiserver /readyz" kubernetes_ready "$KUBECONFIG_PATH" ||
-    die "kube-apiserver did not become ready; see $SAASCRIPT_STATE/logs/kube-apiserver.log"
+    die_with_log kube-apiserver "kube-apiserver did not become ready"
   echo "$SAASCRIPT_STATE" >"$KUBE_POINTER"
   # The controller manager makes garbage collection and namespace deletion behave as in a
   # cluster. There is no kubelet, so no pod ever runs.

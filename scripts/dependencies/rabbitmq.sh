@@ -39,9 +39,15 @@ rabbitmq_start() {
   if ! rabbitmq_mgmt_ok 2>/dev/null; then
     log "rabbitmq: enabling the management plugin (port $RABBITMQ_MGMT_PORT)"
     # The CLI reads the file as the rabbitmq user too: a root-only file fails with eacces.
-    rabbitmq_fix_plugins_file
-    rabbitmq-plugins enable rabbitmq_management >/dev/null ||
-      die "cannot enable rabbitmq_management; run: rabbitmq-plugins enable rabbitmq_management"
+    # The CLI (as root) rewrites the file root-only before the node reads it, so the first try
+    # can fail with eacces after writing; with the file readable again, the second applies it.
+    local tries=0
+    until rabbitmq_fix_plugins_file && rabbitmq-plugins enable rabbitmq_management >/dev/null; do
+      tries=$((tries + 1))
+      ((tries < 3)) ||
+        die "cannot enable rabbitmq_management; run: rabbitmq-plugins enable rabbitmq_management"
+      log "rabbitmq: enabling the plugin again, with /etc/rabbitmq/enabled_plugins readable"
+    done
     rabbitmq_fix_plugins_file
     wait_until 60 "the RabbitMQ management API" rabbitmq_mgmt_ok ||
       die "the RabbitMQ management API did not answer on $RABBITMQ_MGMT_PORT"

@@ -16,7 +16,7 @@ redis_start() {
   start_daemon redis redis-server --bind "$REDIS_HOST" --port "$REDIS_PORT" \
     --save "" --appendonly no --dir "$SAASCRIPT_STATE"
   wait_until 20 "redis on $REDIS_PORT" port_open "$REDIS_HOST" "$REDIS_PORT" ||
-    die "Redis did not start; see $SAASCRIPT_STATE/logs/redis.log"
+    die_with_log redis "Redis did not start"
 }
 
 redis_stop() { stop_daemon redis; }

@@ -31,7 +31,7 @@ smtp_start() {
     --host "$SMTP_HOST" --port "$SMTP_PORT" --maildir "$SMTP_MAILDIR"
   echo "$SMTP_MAILDIR" >"$SMTP_POINTER"
   wait_until 30 "the SMTP sink on $SMTP_PORT" port_open "$SMTP_HOST" "$SMTP_PORT" ||
-    die "the SMTP sink did not start; see $SAASCRIPT_STATE/logs/smtp.log"
+    die_with_log smtp "the SMTP sink did not start"
 }
 
 smtp_stop() {

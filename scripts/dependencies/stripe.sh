@@ -22,9 +22,12 @@ stripe_start() {
   fi
   stripe_install
   log "stripe: starting localstripe on $STRIPE_HOST:$STRIPE_PORT"
-  start_daemon stripe "$LOCALSTRIPE_VENV/bin/localstripe" --port "$STRIPE_PORT"
+  # Through our launcher: the store lives in this clone and is written atomically
+  # (see localstripe_run.py for what goes wrong with localstripe's own /tmp file).
+  start_daemon stripe "$LOCALSTRIPE_VENV/bin/python" "$SAASCRIPT_ROOT/scripts/dependencies/localstripe_run.py" \
+    "$SAASCRIPT_STATE/stripe/store.pickle" --port "$STRIPE_PORT"
   wait_until 30 "localstripe on $STRIPE_PORT" port_open "$STRIPE_HOST" "$STRIPE_PORT" ||
-    die "localstripe did not start; see $SAASCRIPT_STATE/logs/stripe.log"
+    die_with_log stripe "localstripe did not start"
 }
 
 stripe_stop() { stop_daemon stripe; }
