@@ -49,7 +49,8 @@ impl BillingFixture {
         config.payment_grace_seconds = GRACE_SECONDS;
         let operator = RunningOperator::start(&env, config).await;
         let auth = AuthServer::start(&env).await;
-        let billing = BillingServer::start(&env, &auth).await;
+        let mut billing = BillingServer::start(&env, &auth).await;
+        billing.watch_tenants(&run);
         let stripe = StripeFake::new(&billing.stripe_base);
         let tenants: Api<Tenant> = Api::all(client.clone());
         let tenant = unique_name("bill");
@@ -151,6 +152,16 @@ impl BillingFixture {
             check(&s).then_some(s)
         })
         .await
+    }
+
+    /// Waits until the operator's metrics show `series` at `value`.
+    pub async fn wait_metric(&self, series: &str, value: f64) {
+        wait::until(
+            Duration::from_secs(30),
+            &format!("{series} {value}"),
+            || async { (self.operator.metric(series) == Some(value)).then_some(()) },
+        )
+        .await;
     }
 
     pub async fn finish(self) {

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::auth_server::{AUDIENCE, AuthServer, ISSUER};
 use crate::databases::{drop_database, fresh_database};
+use crate::operator::TEST_RUN_LABEL;
 use crate::test_env::{STRIPE_TEST_KEY, TestEnv};
 use crate::unique::unique_name;
 
@@ -27,6 +28,8 @@ pub struct BillingServer {
     pub stripe_base: String,
     http: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
+    /// Billing's tenant-deletion controller, while it runs (`watch_tenants`).
+    tenant_watch: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl BillingServer {
@@ -56,6 +59,7 @@ impl BillingServer {
             jwks_url: auth.url("/.well-known/jwks.json"),
             issuer: ISSUER.into(),
             audience: AUDIENCE.into(),
+            tenant_selector: None,
         };
         let clock_offset = Arc::new(AtomicI64::new(0));
         let clock = saascript_common::clock::offset_clock(clock_offset.clone());
@@ -91,6 +95,25 @@ impl BillingServer {
             stripe_base,
             http: reqwest::Client::new(),
             task,
+            tenant_watch: None,
+        }
+    }
+
+    /// Runs billing's tenant-deletion controller (as `run` does in production) for the Tenants
+    /// of test run `run`, so that it never touches another test's tenants.
+    pub fn watch_tenants(&mut self, run: &str) {
+        self.stop_watching_tenants();
+        self.tenant_watch = Some(tokio::spawn(saascript_billing::tenant_deletion::run(
+            self.state.clone(),
+            Some(format!("{TEST_RUN_LABEL}={run}")),
+            std::future::pending(),
+        )));
+    }
+
+    /// Stops the tenant-deletion controller, as if billing were down.
+    pub fn stop_watching_tenants(&mut self) {
+        if let Some(task) = self.tenant_watch.take() {
+            task.abort();
         }
     }
 
@@ -164,7 +187,8 @@ impl BillingServer {
         .unwrap()
     }
 
-    pub async fn finish(self, env: &TestEnv) {
+    pub async fn finish(mut self, env: &TestEnv) {
+        self.stop_watching_tenants();
         self.task.abort();
         self.state.db.close().await;
         drop_database(env, &self.database).await;
@@ -174,6 +198,7 @@ impl BillingServer {
 impl Drop for BillingServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.stop_watching_tenants();
     }
 }
 

@@ -52,37 +52,44 @@ impl StripeFake {
         body
     }
 
-    /// Creates a price (a plan, in the fake's API version) unless it exists.
+    /// Creates a price (a plan, in the fake's API version) unless it exists, and checks that the
+    /// one there has this amount and interval.
     pub async fn ensure_price(&self, id: &str, amount: u32) {
-        let (status, _) = self
-            .call(reqwest::Method::GET, &format!("/plans/{id}"), &[])
-            .await;
-        if status == 200 {
-            return;
-        }
-        let amount = amount.to_string();
         let interval = if id.ends_with("yearly") {
             "year"
         } else {
             "month"
         };
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "/plans",
-                &[
-                    ("id", id),
-                    ("amount", &amount),
-                    ("currency", "usd"),
-                    ("interval", interval),
-                    ("product[name]", id),
-                ],
-            )
+        let (status, _) = self
+            .call(reqwest::Method::GET, &format!("/plans/{id}"), &[])
             .await;
-        // Another test may have created it in between.
+        if status != 200 {
+            let amount = amount.to_string();
+            let (status, body) = self
+                .call(
+                    reqwest::Method::POST,
+                    "/plans",
+                    &[
+                        ("id", id),
+                        ("amount", &amount),
+                        ("currency", "usd"),
+                        ("interval", interval),
+                        ("product[name]", id),
+                    ],
+                )
+                .await;
+            // 400 or 409: another test created it in between (checked below).
+            assert!(
+                status < 300 || status == 400 || status == 409,
+                "create price {id}: {status} {body}"
+            );
+        }
+        let price = self.get(&format!("/plans/{id}")).await;
         assert!(
-            status < 300 || status == 400,
-            "create price {id}: {status} {body}"
+            price["amount"] == amount && price["interval"] == interval,
+            "the fake's price {id} is not {amount} per {interval}: {price}; clear the fake with \
+             curl -X DELETE {}/_config/data",
+            self.base
         );
     }
 

@@ -70,6 +70,10 @@ pub struct Config {
     /// The `iss` of the access tokens.
     #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
     pub issuer: String,
+    /// Take part in deleting only the Tenants with these labels (a label selector, as the
+    /// operator's); unset means all.
+    #[arg(long, env = "SAASCRIPT_TENANT_SELECTOR")]
+    pub tenant_selector: Option<String>,
     /// The `aud` of the access tokens.
     #[arg(long, env = "AUTH_AUDIENCE", default_value = "saascript")]
     pub audience: String,

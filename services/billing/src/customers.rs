@@ -53,11 +53,19 @@ pub async fn tenant_of<'e>(db: impl PgExecutor<'e>, customer: &str) -> Result<Op
     Ok(row.map(|(name, uid)| TenantId { name, uid }))
 }
 
-/// The tenant's customer, created in Stripe on first use.
-pub async fn ensure(state: &AppState, tenant: &TenantId, email: Option<&str>) -> Result<String> {
+/// The tenant's customer, created in Stripe on first use: after billing's finalizer is on the
+/// Tenant, so that a tenant with a customer is never deleted without billing closing its
+/// subscriptions (`tenant_deletion`). The owner's address goes to Stripe for invoices.
+pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
+    let tenant = &TenantId::of(resource)?;
     if let Some(id) = find(&state.db, tenant).await? {
         return Ok(id);
     }
+    state
+        .kube
+        .add_tenant_finalizer(resource, crate::tenant_deletion::FINALIZER)
+        .await?;
+    let email = resource.spec.owners.first();
     let mut form = vec![
         ("metadata[tenant]".to_string(), tenant.name.clone()),
         ("metadata[tenant_uid]".to_string(), tenant.uid.clone()),
@@ -67,7 +75,7 @@ pub async fn ensure(state: &AppState, tenant: &TenantId, email: Option<&str>) ->
         ),
     ];
     if let Some(email) = email {
-        form.push(("email".into(), email.into()));
+        form.push(("email".into(), email.clone()));
     }
     let customer = state
         .stripe

@@ -33,6 +33,10 @@ impl Kubernetes {
         Kubernetes { client }
     }
 
+    pub fn client(&self) -> kube::Client {
+        self.client.clone()
+    }
+
     pub async fn tenant(&self, tenant: &str) -> Result<Option<Tenant>> {
         Ok(Api::<Tenant>::all(self.client.clone())
             .get_opt(tenant)
@@ -44,6 +48,16 @@ impl Kubernetes {
         self.tenant(tenant)
             .await?
             .ok_or_else(|| BillingError::NotFound(format!("there is no tenant {tenant}")))
+    }
+
+    /// The Tenant, unless it is being deleted (409: billing closes a deleted tenant's
+    /// subscriptions and starts none), or a 404 problem.
+    pub async fn tenant_to_bill(&self, tenant: &str) -> Result<Tenant> {
+        let resource = self.existing_tenant(tenant).await?;
+        if resource.metadata.deletion_timestamp.is_some() {
+            return Err(crate::tenant_deletion::billing_closed(tenant));
+        }
+        Ok(resource)
     }
 
     /// The tenant's Subscription (named after the tenant, in its namespace).
@@ -117,5 +131,73 @@ impl Kubernetes {
             .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
             .await?;
         Ok(())
+    }
+
+    /// Adds `finalizer` to the Tenant `read` (the same uid); 409 if it is being deleted.
+    pub async fn add_tenant_finalizer(&self, read: &Tenant, finalizer: &str) -> Result<()> {
+        self.change_tenant_finalizers(read, |current, finalizers| {
+            if finalizers.iter().any(|f| f == finalizer) {
+                return Ok(false);
+            }
+            if current.metadata.deletion_timestamp.is_some() {
+                return Err(crate::tenant_deletion::billing_closed(
+                    current.metadata.name.as_deref().unwrap_or_default(),
+                ));
+            }
+            finalizers.push(finalizer.to_string());
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Removes `finalizer` from the Tenant `read`, if it is still there.
+    pub async fn remove_tenant_finalizer(&self, read: &Tenant, finalizer: &str) -> Result<()> {
+        self.change_tenant_finalizers(read, |_, finalizers| {
+            let before = finalizers.len();
+            finalizers.retain(|f| f != finalizer);
+            Ok(finalizers.len() != before)
+        })
+        .await
+    }
+
+    /// Applies `change` to the Tenant's finalizers as they are now. The merge patch carries the
+    /// whole list and the resourceVersion read, so a finalizer another writer (the operator)
+    /// added or removed in between is never lost: a conflict reads again and retries.
+    async fn change_tenant_finalizers(
+        &self,
+        read: &Tenant,
+        change: impl Fn(&Tenant, &mut Vec<String>) -> Result<bool>,
+    ) -> Result<()> {
+        let name = read.metadata.name.clone().unwrap_or_default();
+        let api = Api::<Tenant>::all(self.client.clone());
+        for _ in 0..5 {
+            let Some(current) = api.get_opt(&name).await? else {
+                return Ok(());
+            };
+            if current.metadata.uid != read.metadata.uid {
+                return Ok(());
+            }
+            let mut finalizers = current.metadata.finalizers.clone().unwrap_or_default();
+            if !change(&current, &mut finalizers)? {
+                return Ok(());
+            }
+            let patch = json!({
+                "metadata": {
+                    "resourceVersion": current.metadata.resource_version,
+                    "finalizers": finalizers,
+                },
+            });
+            match api
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(kube::Error::Api(status)) if status.code == 409 => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(BillingError::Internal(format!(
+            "the finalizers of tenant {name} kept changing under billing's patch"
+        )))
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Layout: `routes/` (one concern per file), `webhooks.rs` (signature → dedupe → apply),
 //! `subscription_sync.rs` (fetch from Stripe → write to Kubernetes), `sync.rs` (the pure
-//! decision), `stripe/` (client, object views, signatures), `kubernetes.rs`, `customers.rs`.
+//! decision), `tenant_deletion.rs` (a deleted tenant's subscriptions canceled, behind billing's
+//! finalizer), `stripe/` (client, object views, signatures), `kubernetes.rs`, `customers.rs`.
 
 pub mod config;
 pub mod customers;
@@ -16,6 +17,7 @@ pub mod routes;
 pub mod stripe;
 pub mod subscription_sync;
 pub mod sync;
+pub mod tenant_deletion;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -119,7 +121,7 @@ pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Rout
 }
 
 /// Loads the catalog (an invalid one stops start-up), connects, migrates and serves until
-/// SIGTERM or Ctrl-C, with the event relay beside it.
+/// SIGTERM or Ctrl-C, with the event relay and the tenant-deletion controller beside it.
 pub async fn run(config: Config) -> Result<()> {
     let catalog = Catalog::load(&config.catalog).map_err(|e| {
         BillingError::Config(format!("plan catalog {}: {e}", config.catalog.display()))
@@ -152,6 +154,11 @@ pub async fn run(config: Config) -> Result<()> {
         producer,
         config.events_topic.clone(),
         Duration::from_millis(500),
+    ));
+    tokio::spawn(tenant_deletion::run(
+        state.clone(),
+        config.tenant_selector.clone(),
+        std::future::pending(),
     ));
     saascript_common::http::serve(app(state, &config.http), &config.http)
         .await

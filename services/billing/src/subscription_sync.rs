@@ -87,6 +87,10 @@ pub async fn sync(
     let Some(tenant_resource) = state.kube.tenant(&tenant).await? else {
         return Ok(Synced::Ignored(format!("tenant {tenant} no longer exists")));
     };
+    if crate::tenant_deletion::deletion_proceeds(&tenant_resource) {
+        // Its subscriptions are being canceled (`tenant_deletion`): nothing more to mirror.
+        return Ok(Synced::Ignored(format!("tenant {tenant} is being deleted")));
+    }
     let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
     let belongs = match subscription.tenant_uid() {
         Some(uid) => uid == tenant_id.uid,

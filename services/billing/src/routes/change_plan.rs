@@ -36,7 +36,7 @@ pub struct ChangePlan {
         (status = 200, description = "The tenant's billing after the change", body = BillingOverview),
         (status = 402, description = "stripe_refused: the card was declined"),
         (status = 403, description = "role_required: only an owner or admin"),
-        (status = 409, description = "conflict: a contract plan is set by a platform admin"),
+        (status = 409, description = "conflict: a contract plan is set by a platform admin, or the tenant is being deleted"),
         (status = 422, description = "invalid_input: unknown plan, or a payment method Stripe refused"),
     ))]
 pub async fn change_plan(
@@ -57,7 +57,7 @@ pub async fn change_plan(
     // turns, and the second sees the subscription the first one made.
     let mut tx = state.db.begin().await?;
     lock_tenant(&mut tx, tenant).await?;
-    let resource = state.kube.existing_tenant(tenant).await?;
+    let resource = state.kube.tenant_to_bill(tenant).await?;
     let tenant_id = TenantId::of(&resource)?;
     if let Some(Billing::InvoicedOutsideStripe) =
         state.catalog.plan(&resource.spec.plan).map(|p| p.billing())
@@ -97,8 +97,7 @@ pub async fn change_plan(
             price_id,
             trial_days,
         } => {
-            let email = resource.spec.owners.first().map(String::as_str);
-            let customer = crate::customers::ensure(&state, &tenant_id, email).await?;
+            let customer = crate::customers::ensure(&state, &resource).await?;
             if let Some(payment_method) = &body.payment_method {
                 state
                     .stripe

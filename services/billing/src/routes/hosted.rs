@@ -52,7 +52,7 @@ pub async fn checkout(
             body.plan
         )));
     };
-    let resource = state.kube.existing_tenant(tenant).await?;
+    let resource = state.kube.tenant_to_bill(tenant).await?;
     let tenant_id = TenantId::of(&resource)?;
     // Checkout starts a subscription; a tenant that has a live one changes its plan instead, so
     // that it never pays twice. A trial is for a tenant's first subscription only.
@@ -68,8 +68,7 @@ pub async fn checkout(
         .status
         .and_then(|s| s.stripe_subscription_id)
         .is_none();
-    let owner = resource.spec.owners.first().cloned();
-    let customer = crate::customers::ensure(&state, &tenant_id, owner.as_deref()).await?;
+    let customer = crate::customers::ensure(&state, &resource).await?;
     let return_url = &state.settings.return_url;
     let mut form = vec![
         ("mode".to_string(), "subscription".to_string()),

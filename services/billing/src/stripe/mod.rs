@@ -128,6 +128,17 @@ impl StripeApi {
         .await
     }
 
+    /// Cancels the subscription at once (no proration: the period paid for is not credited).
+    pub async fn cancel_subscription(&self, id: &str) -> Result<Subscription, BillingError> {
+        self.send(
+            StripeMethod::Delete,
+            &format!("/subscriptions/{id}"),
+            None,
+            None,
+        )
+        .await
+    }
+
     /// The customer's subscriptions that are not over (Stripe leaves out canceled ones).
     pub async fn live_subscriptions(
         &self,

@@ -1,0 +1,140 @@
+//! A deleted tenant stops paying: billing's finalizer holds the Tenant until its Stripe
+//! subscriptions are canceled; a blocked deletion keeps them; a billing that is down holds the
+//! deletion until it is back.
+
+use std::time::Duration;
+
+use kube::api::{DeleteParams, Patch, PatchParams};
+use reqwest::Method;
+use saascript_billing::tenant_deletion::FINALIZER;
+use saascript_crds::{Tenant, find_condition};
+use saascript_tests::billing_fixture::BillingFixture;
+use saascript_tests::tenants::wait_gone;
+use saascript_tests::wait;
+use serde_json::json;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn finalizers(tenant: &Tenant) -> Vec<String> {
+    tenant.metadata.finalizers.clone().unwrap_or_default()
+}
+
+async fn stripe_status(f: &BillingFixture, subscription: &str) -> String {
+    f.stripe.subscription(subscription).await["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_cancels_its_stripe_subscription() {
+    let f = BillingFixture::start().await;
+    let (_, subscription) = f.subscribe("pro").await;
+    assert!(
+        finalizers(&f.tenant().await).contains(&FINALIZER.to_string()),
+        "billing's finalizer is on the Tenant before its customer exists"
+    );
+    assert_eq!(stripe_status(&f, &subscription).await, "active");
+
+    f.tenants
+        .delete(&f.tenant, &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_gone(&f.tenants, &f.tenant).await;
+
+    assert_eq!(
+        stripe_status(&f, &subscription).await,
+        "canceled",
+        "a deleted tenant is no longer billed"
+    );
+    let announced = f.billing.outbox().await;
+    assert!(
+        announced.contains(&("billing.subscription.deleted".into(), subscription.clone())),
+        "{announced:?}"
+    );
+    // Stripe's own notice of the cancellation, arriving after the tenant is gone, is taken and
+    // changes nothing.
+    let outcome = f
+        .billing
+        .accept("customer.subscription.deleted", &subscription)
+        .await;
+    assert!(outcome.contains("no longer exists"), "{outcome}");
+    f.finish().await;
+}
+
+#[tokio::test]
+async fn a_blocked_deletion_keeps_billing_and_a_billing_that_is_down_holds_the_deletion() {
+    let mut f = BillingFixture::start().await;
+    let (_, subscription) = f.subscribe("pro").await;
+    f.tenants
+        .patch(
+            &f.tenant,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "preventDeletion": true } })),
+        )
+        .await
+        .unwrap();
+    f.tenants
+        .delete(&f.tenant, &DeleteParams::default())
+        .await
+        .unwrap();
+    f.wait_tenant("the operator to block the deletion", |t| {
+        t.status
+            .as_ref()
+            .and_then(|s| find_condition(&s.conditions, "DeletionBlocked"))
+            .is_some_and(|c| c.reason == "PreventDeletion")
+    })
+    .await;
+
+    // Blocked: the subscription runs on, and no new billing starts for a tenant marked for
+    // deletion.
+    assert_eq!(stripe_status(&f, &subscription).await, "active");
+    assert!(finalizers(&f.tenant().await).contains(&FINALIZER.to_string()));
+    let (status, problem) = f
+        .call(
+            Method::PUT,
+            "/billing/subscription",
+            Some(json!({ "plan": "pro-yearly" })),
+        )
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("being deleted"),
+        "{problem}"
+    );
+
+    // With billing down, lifting the block lets the operator finish its part, and the Tenant
+    // stays until billing has closed the subscription.
+    f.billing.stop_watching_tenants();
+    f.tenants
+        .patch(
+            &f.tenant,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "preventDeletion": false } })),
+        )
+        .await
+        .unwrap();
+    let held = wait::until(
+        LIMIT,
+        "the operator's part of the deletion to be done",
+        || async {
+            let t = f.tenants.get(&f.tenant).await.ok()?;
+            (finalizers(&t) == [FINALIZER.to_string()]).then_some(t)
+        },
+    )
+    .await;
+    assert!(held.metadata.deletion_timestamp.is_some());
+    assert_eq!(
+        stripe_status(&f, &subscription).await,
+        "active",
+        "nothing canceled the subscription while billing was down"
+    );
+
+    f.billing.watch_tenants(&f.run);
+    wait_gone(&f.tenants, &f.tenant).await;
+    assert_eq!(stripe_status(&f, &subscription).await, "canceled");
+    f.finish().await;
+}
