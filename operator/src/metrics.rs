@@ -1,5 +1,7 @@
 //! Prometheus metrics: reconciles, failures by error label, a duration histogram, and tenants by
-//! phase. Labels are bounded: error variants and phases, never names.
+//! phase, for the Tenant controller; reconciles and failures for the Subscription controller, and
+//! subscriptions by payment standing (the reason of PaymentOK) with the tenants suspended for
+//! payment. Labels are bounded: error variants, phases and condition reasons, never names.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -12,7 +14,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use kube::runtime::reflector::Store;
-use saascript_crds::Tenant;
+use saascript_crds::{Subscription, Tenant, find_condition};
 
 use crate::Error;
 
@@ -26,6 +28,14 @@ struct PhaseLabels {
     phase: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PaymentLabels {
+    reason: String,
+}
+
+/// The condition whose reason says how a subscription's payment stands.
+const PAYMENT_OK: &str = crate::subscription::payment::PAYMENT_OK;
+
 pub struct Metrics {
     registry: Mutex<Registry>,
     reconciles: Counter,
@@ -35,6 +45,12 @@ pub struct Metrics {
     kube_writes: Counter,
     /// The controller's cache of Tenants; the phase gauge is counted from it at scrape time.
     tenants: Mutex<Option<Store<Tenant>>>,
+    subscription_reconciles: Counter,
+    subscription_failures: Family<ErrorLabels, Counter>,
+    payments: Family<PaymentLabels, Gauge>,
+    suspended_for_payment: Gauge,
+    /// The Subscription controller's cache; the payment gauges are counted from it at scrape time.
+    subscriptions: Mutex<Option<Store<Subscription>>>,
 }
 
 impl Default for Metrics {
@@ -72,6 +88,30 @@ impl Metrics {
             "Requests other than GET sent to the Kubernetes API (steady state: none)",
             kube_writes.clone(),
         );
+        let subscription_reconciles = Counter::default();
+        let subscription_failures = Family::<ErrorLabels, Counter>::default();
+        let payments = Family::<PaymentLabels, Gauge>::default();
+        let suspended_for_payment = Gauge::default();
+        registry.register(
+            "subscription_reconciles",
+            "Subscription reconciles started",
+            subscription_reconciles.clone(),
+        );
+        registry.register(
+            "subscription_reconcile_failures",
+            "Subscription reconciles that failed, by error",
+            subscription_failures.clone(),
+        );
+        registry.register(
+            "subscriptions",
+            "Subscriptions by the reason of their PaymentOK condition (Active, PastDue, ...)",
+            payments.clone(),
+        );
+        registry.register(
+            "tenants_suspended_for_payment",
+            "Tenants suspended because their payment lapsed past the grace period",
+            suspended_for_payment.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
@@ -80,7 +120,48 @@ impl Metrics {
             phases,
             kube_writes,
             tenants: Mutex::new(None),
+            subscription_reconciles,
+            subscription_failures,
+            payments,
+            suspended_for_payment,
+            subscriptions: Mutex::new(None),
         }
+    }
+
+    pub fn subscription_reconcile_started(&self) {
+        self.subscription_reconciles.inc();
+    }
+
+    pub fn subscription_reconcile_failed(&self, error: &Error) {
+        self.subscription_failures
+            .get_or_create(&ErrorLabels {
+                error: error.metric_label(),
+            })
+            .inc();
+    }
+
+    /// Counts subscriptions by payment standing from this store whenever the metrics are scraped.
+    pub fn count_payments_from(&self, store: Store<Subscription>) {
+        if let Ok(mut subscriptions) = self.subscriptions.lock() {
+            *subscriptions = Some(store);
+        }
+    }
+
+    /// Replaces the payment gauges: subscriptions by PaymentOK reason, and the suspended ones.
+    pub fn set_payments<'a>(
+        &self,
+        counts: impl IntoIterator<Item = (&'a str, i64)>,
+        suspended: i64,
+    ) {
+        self.payments.clear();
+        for (reason, count) in counts {
+            self.payments
+                .get_or_create(&PaymentLabels {
+                    reason: reason.to_string(),
+                })
+                .set(count);
+        }
+        self.suspended_for_payment.set(suspended);
     }
 
     /// Counts a reconcile and times it until the guard drops.
@@ -136,6 +217,20 @@ impl Metrics {
             }
             self.set_phases(counts.iter().map(|(k, v)| (k.as_str(), *v)));
         }
+        let store = self.subscriptions.lock().ok().and_then(|s| s.clone());
+        if let Some(store) = store {
+            let mut counts = std::collections::BTreeMap::<String, i64>::new();
+            let mut suspended = 0;
+            for subscription in store.state() {
+                let status = subscription.status.as_ref();
+                let reason = status
+                    .and_then(|s| find_condition(&s.conditions, PAYMENT_OK))
+                    .map_or("NotEvaluated", |c| c.reason.as_str());
+                *counts.entry(reason.to_string()).or_default() += 1;
+                suspended += i64::from(status.is_some_and(|s| s.suspended));
+            }
+            self.set_payments(counts.iter().map(|(k, v)| (k.as_str(), *v)), suspended);
+        }
         let mut out = String::new();
         if let Ok(registry) = self.registry.lock() {
             let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
@@ -185,6 +280,29 @@ mod tests {
         assert!(
             text.contains("saascript_operator_tenants{phase=\"Ready\"} 2"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn subscription_figures_are_apart_from_the_tenant_ones() {
+        let metrics = Metrics::new();
+        metrics.subscription_reconcile_started();
+        metrics.subscription_reconcile_failed(&Error::DeletionBlocked);
+        metrics.set_payments([("Active", 3), ("PastDue", 1)], 1);
+        let text = metrics.encode();
+        for line in [
+            "saascript_operator_subscription_reconciles_total 1",
+            "saascript_operator_subscription_reconcile_failures_total{error=\"deletion_blocked\"} 1",
+            "saascript_operator_subscriptions{reason=\"PastDue\"} 1",
+            "saascript_operator_subscriptions{reason=\"Active\"} 3",
+            "saascript_operator_tenants_suspended_for_payment 1",
+            "saascript_operator_reconciles_total 0",
+        ] {
+            assert!(text.contains(line), "{line} missing from:\n{text}");
+        }
+        assert!(
+            !text.contains("saascript_operator_reconcile_failures_total{"),
+            "a Subscription failure counted as a Tenant one:\n{text}"
         );
     }
 }

@@ -133,11 +133,17 @@ impl RunningOperator {
 
     /// Reconciles started so far, from the operator's own metrics.
     pub fn reconciles(&self) -> u64 {
+        self.metric("saascript_operator_reconciles_total")
+            .unwrap_or(0.0) as u64
+    }
+
+    /// The value of one series of the operator's metrics, named with its labels as exposed
+    /// (`saascript_operator_subscriptions{reason="Active"}`).
+    pub fn metric(&self, series: &str) -> Option<f64> {
         let text = self.context.metrics.encode();
         text.lines()
-            .find_map(|l| l.strip_prefix("saascript_operator_reconciles_total "))
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0)
     }
 }
 

@@ -63,6 +63,14 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
         "suspended before the grace period was over"
     );
     assert_eq!(plan_in_force(&tenant).as_deref(), Some("free"));
+    // The operator's metrics count it (its run has this one tenant).
+    f.wait_metric("saascript_operator_tenants_suspended_for_payment", 1.0)
+        .await;
+    f.wait_metric(
+        "saascript_operator_subscriptions{reason=\"GracePeriodExpired\"}",
+        1.0,
+    )
+    .await;
 
     // The customer fixes the card and the open invoice is paid: Stripe confirms the yearly
     // plan, and the suspension is lifted.
@@ -84,6 +92,10 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
     let sub = f.subscription().await;
     assert_eq!(reason(&sub, "PaymentOK").as_deref(), Some("Active"));
     assert!(sub.status.unwrap().payment_lapsed_since.is_none());
+    f.wait_metric("saascript_operator_tenants_suspended_for_payment", 0.0)
+        .await;
+    f.wait_metric("saascript_operator_subscriptions{reason=\"Active\"}", 1.0)
+        .await;
     let types: Vec<String> = f
         .billing
         .outbox()

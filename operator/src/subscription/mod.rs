@@ -33,7 +33,9 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         // The Subscription carries its Tenant's labels, so the Tenant selector applies.
         config = config.labels(selector);
     }
-    Controller::new(Api::<Subscription>::all(ctx.client.clone()), config)
+    let controller = Controller::new(Api::<Subscription>::all(ctx.client.clone()), config);
+    ctx.metrics.count_payments_from(controller.store());
+    controller
         .with_config(controller::Config::default().concurrency(ctx.config.concurrency))
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx)
@@ -46,6 +48,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
 }
 
 pub async fn reconcile(subscription: Arc<Subscription>, ctx: Arc<Context>) -> Result<Action> {
+    ctx.metrics.subscription_reconcile_started();
     let name = subscription.name_any();
     let namespace = subscription.namespace().unwrap_or_default();
     async {
@@ -191,7 +194,7 @@ async fn record_transitions(
 }
 
 pub fn error_policy(subscription: Arc<Subscription>, error: &Error, ctx: Arc<Context>) -> Action {
-    ctx.metrics.reconcile_failed(error);
+    ctx.metrics.subscription_reconcile_failed(error);
     let key = backoff_key(&subscription);
     tracing::warn!(subscription = %key, %error, "subscription reconcile failed");
     Action::requeue(ctx.backoff.failed(&key))
