@@ -85,11 +85,6 @@ impl Plan {
             },
         }
     }
-
-    /// Whether choosing this plan takes effect without waiting for a payment.
-    pub fn takes_effect_at_once(&self) -> bool {
-        !matches!(self.billing(), Billing::Stripe { .. })
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,9 +322,6 @@ mod tests {
             catalog.plan("enterprise").unwrap().billing(),
             Billing::InvoicedOutsideStripe
         );
-        assert!(catalog.plan("free").unwrap().takes_effect_at_once());
-        assert!(!catalog.plan("pro").unwrap().takes_effect_at_once());
-        assert!(catalog.plan("enterprise").unwrap().takes_effect_at_once());
     }
 
     fn broken(from: &str, to: &str) -> String {

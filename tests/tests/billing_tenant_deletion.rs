@@ -19,6 +19,17 @@ fn finalizers(tenant: &Tenant) -> Vec<String> {
     tenant.metadata.finalizers.clone().unwrap_or_default()
 }
 
+async fn prevent_deletion(f: &BillingFixture, prevent: bool) {
+    f.tenants
+        .patch(
+            &f.tenant,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "preventDeletion": prevent } })),
+        )
+        .await
+        .unwrap();
+}
+
 async fn stripe_status(f: &BillingFixture, subscription: &str) -> String {
     f.stripe.subscription(subscription).await["status"]
         .as_str()
@@ -35,6 +46,24 @@ async fn deleting_a_tenant_cancels_its_stripe_subscription() {
         "billing's finalizer is on the Tenant before its customer exists"
     );
     assert_eq!(stripe_status(&f, &subscription).await, "active");
+    // A tenant that has a customer but lost the finalizer (a customer made before billing took
+    // part in deletions, or a hand edit) gets it back.
+    let others: Vec<String> = finalizers(&f.tenant().await)
+        .into_iter()
+        .filter(|name| name != FINALIZER)
+        .collect();
+    f.tenants
+        .patch(
+            &f.tenant,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "metadata": { "finalizers": others } })),
+        )
+        .await
+        .unwrap();
+    f.wait_tenant("billing's finalizer to be put back", |t| {
+        finalizers(t).contains(&FINALIZER.to_string())
+    })
+    .await;
 
     f.tenants
         .delete(&f.tenant, &DeleteParams::default())
@@ -66,14 +95,7 @@ async fn deleting_a_tenant_cancels_its_stripe_subscription() {
 async fn a_blocked_deletion_keeps_billing_and_a_billing_that_is_down_holds_the_deletion() {
     let mut f = BillingFixture::start().await;
     let (_, subscription) = f.subscribe("pro").await;
-    f.tenants
-        .patch(
-            &f.tenant,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "spec": { "preventDeletion": true } })),
-        )
-        .await
-        .unwrap();
+    prevent_deletion(&f, true).await;
     f.tenants
         .delete(&f.tenant, &DeleteParams::default())
         .await
@@ -109,14 +131,7 @@ async fn a_blocked_deletion_keeps_billing_and_a_billing_that_is_down_holds_the_d
     // With billing down, lifting the block lets the operator finish its part, and the Tenant
     // stays until billing has closed the subscription.
     f.billing.stop_watching_tenants();
-    f.tenants
-        .patch(
-            &f.tenant,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "spec": { "preventDeletion": false } })),
-        )
-        .await
-        .unwrap();
+    prevent_deletion(&f, false).await;
     let held = wait::until(
         LIMIT,
         "the operator's part of the deletion to be done",
