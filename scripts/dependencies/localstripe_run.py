@@ -3,7 +3,7 @@
 localstripe keeps its whole store in /tmp/localstripe.pickle and rewrites that file in
 full on every write. Three things go wrong with that here:
   * a stop during a write leaves a truncated file, and the next start dies on it
-    (seen in CI: "localstripe did not start");
+    (the likely cause of a CI run's "localstripe did not start");
   * every clone on the machine shares the one file, so a clean clone is not clean;
   * each write costs a pickle of everything ever stored, so a long test history makes
     every request slower.
@@ -45,8 +45,9 @@ def load(store):
         os.replace(store_file, aside)
         log(f"could not read {store_file} ({error!r}); moved it to {aside}, starting empty")
         return
-    store.clear()
-    store.update(saved)
+    # dict's own methods: the store's would schedule a dump of the half-loaded store.
+    dict.clear(store)
+    dict.update(store, saved)
     log(f"loaded {len(saved)} objects from {store_file}")
 
 
@@ -75,13 +76,6 @@ def dump_soon(store):
     loop.call_later(DUMP_DELAY_SECONDS, dump_now, store)
 
 
-def clear_and_dump(store):
-    # localstripe's DELETE /_config/data clears the store without writing it, so the
-    # cleared objects came back at the next start.
-    dict.clear(store)
-    store.dump_to_disk()
-
-
 async def dump_at_shutdown(_app):
     dump_now(resources.store)
 
@@ -89,6 +83,5 @@ async def dump_at_shutdown(_app):
 os.makedirs(os.path.dirname(os.path.abspath(store_file)), exist_ok=True)
 resources.Store.try_load_from_disk = load
 resources.Store.dump_to_disk = dump_soon
-resources.Store.clear = clear_and_dump
 server.app.on_cleanup.append(dump_at_shutdown)
 server.start()

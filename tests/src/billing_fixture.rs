@@ -49,8 +49,7 @@ impl BillingFixture {
         config.payment_grace_seconds = GRACE_SECONDS;
         let operator = RunningOperator::start(&env, config).await;
         let auth = AuthServer::start(&env).await;
-        let mut billing = BillingServer::start(&env, &auth).await;
-        billing.watch_tenants(&run);
+        let billing = BillingServer::start_for_run(&env, &auth, &run).await;
         let stripe = StripeFake::new(&billing.stripe_base);
         let tenants: Api<Tenant> = Api::all(client.clone());
         let tenant = unique_name("bill");

@@ -36,6 +36,24 @@ impl BillingServer {
     /// Creates a database, migrates it, and serves billing on a free port; tokens are verified
     /// with `auth`'s keys.
     pub async fn start(env: &TestEnv, auth: &AuthServer) -> BillingServer {
+        Self::start_with_selector(env, auth, None).await
+    }
+
+    /// As `start`, serving only the Tenants of test run `run` (billing's tenant selector), with
+    /// its tenant-deletion controller running for them, so that it never touches another
+    /// test's tenants.
+    pub async fn start_for_run(env: &TestEnv, auth: &AuthServer, run: &str) -> BillingServer {
+        let mut billing =
+            Self::start_with_selector(env, auth, Some(format!("{TEST_RUN_LABEL}={run}"))).await;
+        billing.watch_tenants();
+        billing
+    }
+
+    async fn start_with_selector(
+        env: &TestEnv,
+        auth: &AuthServer,
+        tenant_selector: Option<String>,
+    ) -> BillingServer {
         let (database, db) = fresh_database(env, "billing").await;
         saascript_billing::migrate(&db)
             .await
@@ -59,7 +77,7 @@ impl BillingServer {
             jwks_url: auth.url("/.well-known/jwks.json"),
             issuer: ISSUER.into(),
             audience: AUDIENCE.into(),
-            tenant_selector: None,
+            tenant_selector,
         };
         let clock_offset = Arc::new(AtomicI64::new(0));
         let clock = saascript_common::clock::offset_clock(clock_offset.clone());
@@ -99,21 +117,23 @@ impl BillingServer {
         }
     }
 
-    /// Runs billing's tenant-deletion controller (as `run` does in production) for the Tenants
-    /// of test run `run`, so that it never touches another test's tenants.
-    pub fn watch_tenants(&mut self, run: &str) {
-        self.stop_watching_tenants();
+    /// (Re)starts billing's tenant-deletion controller, as `run` does in production.
+    pub fn watch_tenants(&mut self) {
+        if let Some(old) = self.tenant_watch.take() {
+            old.abort();
+        }
         self.tenant_watch = Some(tokio::spawn(saascript_billing::tenant_deletion::run(
             self.state.clone(),
-            Some(format!("{TEST_RUN_LABEL}={run}")),
             std::future::pending(),
         )));
     }
 
-    /// Stops the tenant-deletion controller, as if billing were down.
-    pub fn stop_watching_tenants(&mut self) {
+    /// Stops the tenant-deletion controller, as if billing were down, and waits until it has
+    /// stopped (a reconcile in flight is dropped).
+    pub async fn stop_watching_tenants(&mut self) {
         if let Some(task) = self.tenant_watch.take() {
             task.abort();
+            let _ = task.await;
         }
     }
 
@@ -188,7 +208,7 @@ impl BillingServer {
     }
 
     pub async fn finish(mut self, env: &TestEnv) {
-        self.stop_watching_tenants();
+        self.stop_watching_tenants().await;
         self.task.abort();
         self.state.db.close().await;
         drop_database(env, &self.database).await;
@@ -198,7 +218,9 @@ impl BillingServer {
 impl Drop for BillingServer {
     fn drop(&mut self) {
         self.task.abort();
-        self.stop_watching_tenants();
+        if let Some(task) = self.tenant_watch.take() {
+            task.abort();
+        }
     }
 }
 

@@ -61,6 +61,16 @@ pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
     if let Some(id) = find(&state.db, tenant).await? {
         return Ok(id);
     }
+    // Only a tenant whose deletion this billing watches may get its finalizer: no other
+    // replica would ever release it.
+    if let Some(selector) = &state.settings.tenant_selector
+        && !state.kube.tenant_selected(&tenant.name, selector).await?
+    {
+        return Err(BillingError::Conflict(format!(
+            "tenant {} is not one this billing serves (SAASCRIPT_TENANT_SELECTOR={selector})",
+            tenant.name
+        )));
+    }
     state
         .kube
         .add_tenant_finalizer(resource, crate::tenant_deletion::FINALIZER)

@@ -5,7 +5,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Api;
-use kube::api::{Patch, PatchParams};
+use kube::api::{ListParams, Patch, PatchParams};
 use saascript_crds::names::tenant_namespace;
 use saascript_crds::{StripeState, Subscription, Tenant};
 use serde_json::json;
@@ -48,6 +48,17 @@ impl Kubernetes {
         self.tenant(tenant)
             .await?
             .ok_or_else(|| BillingError::NotFound(format!("there is no tenant {tenant}")))
+    }
+
+    /// Whether `selector` picks the Tenant named `tenant` (the API server evaluates it).
+    pub async fn tenant_selected(&self, tenant: &str, selector: &str) -> Result<bool> {
+        let params = ListParams::default()
+            .labels(selector)
+            .fields(&format!("metadata.name={tenant}"));
+        let found = Api::<Tenant>::all(self.client.clone())
+            .list_metadata(&params)
+            .await?;
+        Ok(!found.items.is_empty())
     }
 
     /// The Tenant, unless it is being deleted (409: billing closes a deleted tenant's
@@ -133,9 +144,11 @@ impl Kubernetes {
         Ok(())
     }
 
-    /// Adds `finalizer` to the Tenant `read` (the same uid); 409 if it is being deleted.
+    /// Adds `finalizer` to the Tenant `read` (the same uid): 409 if it is being deleted, 404 if
+    /// it is gone (nothing may be billed to it then).
     pub async fn add_tenant_finalizer(&self, read: &Tenant, finalizer: &str) -> Result<()> {
-        self.change_tenant_finalizers(read, |current, finalizers| {
+        let gone = |name: &str| Err(BillingError::NotFound(format!("there is no tenant {name}")));
+        self.change_tenant_finalizers(read, gone, |current, finalizers| {
             if finalizers.iter().any(|f| f == finalizer) {
                 return Ok(false);
             }
@@ -152,31 +165,38 @@ impl Kubernetes {
 
     /// Removes `finalizer` from the Tenant `read`, if it is still there.
     pub async fn remove_tenant_finalizer(&self, read: &Tenant, finalizer: &str) -> Result<()> {
-        self.change_tenant_finalizers(read, |_, finalizers| {
-            let before = finalizers.len();
-            finalizers.retain(|f| f != finalizer);
-            Ok(finalizers.len() != before)
-        })
+        self.change_tenant_finalizers(
+            read,
+            |_| Ok(()),
+            |_, finalizers| {
+                let before = finalizers.len();
+                finalizers.retain(|f| f != finalizer);
+                Ok(finalizers.len() != before)
+            },
+        )
         .await
     }
 
     /// Applies `change` to the Tenant's finalizers as they are now. The merge patch carries the
     /// whole list and the resourceVersion read, so a finalizer another writer (the operator)
-    /// added or removed in between is never lost: a conflict reads again and retries.
+    /// added or removed in between is never lost: a conflict reads again and retries. A Tenant
+    /// that is gone (or replaced by a new one of the same name) gets `if_gone`.
     async fn change_tenant_finalizers(
         &self,
         read: &Tenant,
+        if_gone: impl Fn(&str) -> Result<()>,
         change: impl Fn(&Tenant, &mut Vec<String>) -> Result<bool>,
     ) -> Result<()> {
         let name = read.metadata.name.clone().unwrap_or_default();
         let api = Api::<Tenant>::all(self.client.clone());
         for _ in 0..5 {
-            let Some(current) = api.get_opt(&name).await? else {
-                return Ok(());
+            let Some(current) = api
+                .get_opt(&name)
+                .await?
+                .filter(|current| current.metadata.uid == read.metadata.uid)
+            else {
+                return if_gone(&name);
             };
-            if current.metadata.uid != read.metadata.uid {
-                return Ok(());
-            }
             let mut finalizers = current.metadata.finalizers.clone().unwrap_or_default();
             if !change(&current, &mut finalizers)? {
                 return Ok(());

@@ -44,6 +44,8 @@ pub struct Settings {
     pub return_url: String,
     /// Whether first subscriptions get the catalog's trial days (off against the local fake).
     pub trials: bool,
+    /// The Tenants whose deletions this billing takes part in (a label selector; None: all).
+    pub tenant_selector: Option<String>,
 }
 
 #[derive(Clone)]
@@ -95,6 +97,7 @@ impl Config {
             webhook_tolerance_seconds: self.webhook_tolerance_seconds,
             return_url: self.return_url.clone(),
             trials: self.stripe_trials,
+            tenant_selector: self.tenant_selector.clone(),
         })
     }
 
@@ -155,11 +158,7 @@ pub async fn run(config: Config) -> Result<()> {
         config.events_topic.clone(),
         Duration::from_millis(500),
     ));
-    tokio::spawn(tenant_deletion::run(
-        state.clone(),
-        config.tenant_selector.clone(),
-        std::future::pending(),
-    ));
+    tokio::spawn(tenant_deletion::run(state.clone(), std::future::pending()));
     saascript_common::http::serve(app(state, &config.http), &config.http)
         .await
         .map_err(|e| BillingError::Internal(format!("serving: {e}")))

@@ -37,11 +37,20 @@ pub async fn lock(tx: &mut Transaction<'_, Postgres>, key: &str) -> Result<()> {
     sqlx::query("SET LOCAL lock_timeout = '10s'")
         .execute(&mut **tx)
         .await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+    match sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(key)
         .execute(&mut **tx)
-        .await?;
-    Ok(())
+        .await
+    {
+        Ok(_) => Ok(()),
+        // lock_not_available: another change held the lock past the timeout; a retry is right.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => {
+            Err(BillingError::NotYet(format!(
+                "another billing change is under way ({key}); retry shortly"
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The lock of everything billing writes for one tenant (its Subscription status and plan):

@@ -1,19 +1,22 @@
 //! Billing's part in deleting a tenant: a deleted tenant stops paying.
 //!
 //! Billing puts its own finalizer, `billing.saascript.io/stripe`, on a Tenant before it creates
-//! the tenant's Stripe customer (so nothing is ever billed to a tenant that could vanish without
-//! billing knowing). When the Tenant is deleted, this controller cancels the customer's live
-//! subscriptions in Stripe at once, announces each cancellation, and only then releases the
-//! finalizer. The operator's own finalizer removes the tenant's resources meanwhile; the Tenant
-//! is gone once both are released.
+//! the tenant's Stripe customer, so that no tenant with a customer can vanish without billing
+//! knowing. When the Tenant is deleted, this controller closes its billing (`close`): open
+//! Checkout Sessions expired, every subscription not yet canceled announced and canceled at
+//! once; only then is the finalizer released. The operator's own finalizer removes the tenant's
+//! resources meanwhile; the Tenant is gone once both are released. The customer and its invoices
+//! stay in Stripe for the accounts.
 //!
 //! It holds back where the operator does: a Tenant with `preventDeletion` keeps its billing
 //! (the deletion is blocked, not done), and when the Tenant CRD itself is being deleted (a
 //! reinstall, say) the finalizer is released without touching Stripe, the lesson of Capsule
 //! #1181 that the operator's cleanup follows too.
 //!
-//! Every step is idempotent (a canceled subscription is no longer listed as live, and the
-//! finalizer patch carries the resourceVersion it read), so billing's replicas may all run it.
+//! Every step can be repeated: an announcement is recorded once per subscription
+//! (`tenant_closures`), a canceled subscription is no longer listed, and finalizer patches carry
+//! the resourceVersion they read. Billing's replicas may all run it; the tenant's lock makes
+//! them take turns.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -39,10 +42,6 @@ pub const FINALIZER: &str = "billing.saascript.io/stripe";
 
 const TENANT_CRD: &str = "tenants.saascript.io";
 
-/// A tenant whose live subscriptions are at most this many is closed in one pass; a pass that
-/// finds more goes on until none is left.
-const MAX_PASSES: usize = 10;
-
 /// Whether the Tenant is being deleted for real: marked for deletion and not held by
 /// `preventDeletion` (a blocked deletion keeps the tenant, and its billing, as they are).
 pub fn deletion_proceeds(tenant: &Tenant) -> bool {
@@ -56,14 +55,11 @@ pub fn billing_closed(tenant: &str) -> BillingError {
     ))
 }
 
-/// Watches the Tenants that `selector` picks (all when unset) until `shutdown` resolves.
-pub async fn run(
-    state: AppState,
-    selector: Option<String>,
-    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
-) {
+/// Watches the Tenants that the settings' selector picks (all when unset) until `shutdown`
+/// resolves.
+pub async fn run(state: AppState, shutdown: impl Future<Output = ()> + Send + Sync + 'static) {
     let mut config = watcher::Config::default();
-    if let Some(selector) = &selector {
+    if let Some(selector) = &state.settings.tenant_selector {
         config = config.labels(selector);
     }
     Controller::new(Api::<Tenant>::all(state.kube.client()), config)
@@ -87,23 +83,32 @@ async fn reconcile(tenant: Arc<Tenant>, state: Arc<AppState>) -> Result<Action> 
         }
         return Ok(Action::await_change());
     }
-    if !holds {
+    if crd_is_being_deleted(&state).await? {
+        if holds {
+            tracing::warn!(tenant = %id.name, "the Tenant CRD is being deleted: Stripe is left as it is");
+            state
+                .kube
+                .remove_tenant_finalizer(&tenant, FINALIZER)
+                .await?;
+        }
         return Ok(Action::await_change());
     }
-    if crd_is_being_deleted(&state).await? {
-        tracing::warn!(tenant = %id.name, "the Tenant CRD is being deleted: Stripe is left as it is");
-    } else if tenant.spec.prevent_deletion {
+    // Closed even without billing's finalizer (a Tenant deleted before billing could put a lost
+    // one back), for as long as the Tenant is there to be seen.
+    match close(&state, &id).await? {
         // The operator holds the deletion (DeletionBlocked); so does billing, until an admin
         // lifts preventDeletion or takes the deletion back.
-        return Ok(Action::await_change());
-    } else {
-        let canceled = close(&state, &id).await?;
-        tracing::info!(tenant = %id.name, ?canceled, "tenant deleted: its Stripe subscriptions are canceled");
+        Closure::Held => return Ok(Action::await_change()),
+        Closure::Closed(canceled) => {
+            tracing::info!(tenant = %id.name, ?canceled, "tenant deleted: its Stripe billing is closed");
+        }
     }
-    state
-        .kube
-        .remove_tenant_finalizer(&tenant, FINALIZER)
-        .await?;
+    if holds {
+        state
+            .kube
+            .remove_tenant_finalizer(&tenant, FINALIZER)
+            .await?;
+    }
     Ok(Action::await_change())
 }
 
@@ -112,68 +117,111 @@ fn error_policy(tenant: Arc<Tenant>, error: &BillingError, _state: Arc<AppState>
     Action::requeue(Duration::from_secs(5))
 }
 
-/// Cancels, at once, every subscription of the tenant's customer that is not over yet, under the
-/// tenant's lock (so a subscription being created right now is made first, then canceled), and
-/// records a `billing.subscription.deleted` event for each. Returns the subscriptions canceled.
-pub async fn close(state: &AppState, tenant: &TenantId) -> Result<Vec<String>> {
-    let mut tx = state.db.begin().await?;
-    lock_tenant(&mut tx, &tenant.name).await?;
-    let Some(customer) = customers::find(&mut *tx, tenant).await? else {
-        return Ok(Vec::new());
-    };
-    let mut canceled = Vec::new();
-    let result = cancel_live(state, &mut tx, tenant, &customer, &mut canceled).await;
-    // What was canceled is announced even when a later cancellation failed: a retry no longer
-    // finds those subscriptions live.
-    tx.commit().await?;
-    result.map(|()| canceled)
+/// What `close` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Closure {
+    /// The deletion is held (`preventDeletion`, as read under the tenant's lock): nothing done.
+    Held,
+    /// The subscriptions canceled now (none when there was nothing left to cancel).
+    Closed(Vec<String>),
 }
 
-async fn cancel_live(
-    state: &AppState,
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    tenant: &TenantId,
-    customer: &str,
-    canceled: &mut Vec<String>,
-) -> Result<()> {
-    for _ in 0..MAX_PASSES {
-        let live = state.stripe.live_subscriptions(customer).await?;
-        let live: Vec<_> = live.into_iter().filter(|s| !s.is_over()).collect();
-        if live.is_empty() {
-            return Ok(());
+/// Closes a deleted tenant's billing, under the tenant's lock (so that a subscription or a
+/// Checkout being started right now is made first, and then undone here): its open Checkout
+/// Sessions are expired, so that none can start a subscription later, and every subscription
+/// Stripe has not canceled is announced as `billing.subscription.deleted` and canceled at once.
+pub async fn close(state: &AppState, tenant: &TenantId) -> Result<Closure> {
+    let mut tx = state.db.begin().await?;
+    lock_tenant(&mut tx, &tenant.name).await?;
+    // Read again under the lock: a preventDeletion set since the cache's copy holds it again.
+    if let Some(current) = state.kube.tenant(&tenant.name).await?
+        && current.metadata.uid.as_deref() == Some(tenant.uid.as_str())
+        && !deletion_proceeds(&current)
+    {
+        return Ok(Closure::Held);
+    }
+    let Some(customer) = customers::find(&mut *tx, tenant).await? else {
+        return Ok(Closure::Closed(Vec::new()));
+    };
+    expire_checkout_sessions(state, &customer).await?;
+    let mut canceled = Vec::new();
+    for subscription in state.stripe.uncanceled_subscriptions(&customer).await? {
+        if subscription.is_over() {
+            continue;
         }
-        for subscription in live {
-            match state.stripe.cancel_subscription(&subscription.id).await {
-                Ok(_) => {}
-                // Gone already (canceled by another replica, or in the dashboard).
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e),
-            }
-            event_outbox::record(
-                tx,
-                NewEvent {
-                    source: SOURCE,
-                    type_: "billing.subscription.deleted",
-                    tenant: Some(&tenant.name),
-                    subject: &subscription.id,
-                    data: json!({
-                        "subscriptionId": subscription.id,
-                        "customerId": customer,
-                        "state": "canceled",
-                        "reason": "tenant_deleted",
-                    }),
-                    time: state.now(),
-                },
-            )
-            .await
-            .map_err(|e| BillingError::Internal(e.to_string()))?;
-            canceled.push(subscription.id);
+        announce(state, tenant, &customer, &subscription.id).await?;
+        match state.stripe.cancel_subscription(&subscription.id).await {
+            Ok(_) => canceled.push(subscription.id),
+            // Gone already (canceled by another replica, or in the dashboard).
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
         }
     }
-    Err(BillingError::Internal(format!(
-        "tenant {}'s customer {customer} still has live subscriptions after {MAX_PASSES} passes",
-        tenant.name
-    )))
+    tx.commit().await?;
+    Ok(Closure::Closed(canceled))
+}
+
+/// Expires the customer's open Checkout Sessions. A provider without Checkout (the local fake)
+/// has none to expire.
+async fn expire_checkout_sessions(state: &AppState, customer: &str) -> Result<()> {
+    let sessions = match state.stripe.open_checkout_sessions(customer).await {
+        Ok(sessions) => sessions,
+        Err(e) if e.is_not_found() || e.is_not_a_stripe_answer() => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for session in sessions {
+        match state.stripe.expire_checkout_session(&session.id).await {
+            // Completed or expired in the meantime: what it started is canceled below.
+            Ok(_) | Err(BillingError::Stripe { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Records the cancellation and its event once, committed before the cancellation is sent: a
+/// retry after a crash, a timeout or a failed cancellation announces nothing twice, and the
+/// controller retries until the announced cancellation is true.
+async fn announce(
+    state: &AppState,
+    tenant: &TenantId,
+    customer: &str,
+    subscription_id: &str,
+) -> Result<()> {
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO tenant_closures (subscription_id, tenant, tenant_uid, stripe_customer_id)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (subscription_id) DO NOTHING",
+    )
+    .bind(subscription_id)
+    .bind(&tenant.name)
+    .bind(&tenant.uid)
+    .bind(customer)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        event_outbox::record(
+            &mut tx,
+            NewEvent {
+                source: SOURCE,
+                type_: "billing.subscription.deleted",
+                tenant: Some(&tenant.name),
+                subject: subscription_id,
+                data: json!({
+                    "subscriptionId": subscription_id,
+                    "customerId": customer,
+                    "state": "canceled",
+                    "reason": "tenant_deleted",
+                }),
+                time: state.now(),
+            },
+        )
+        .await
+        .map_err(|e| BillingError::Internal(e.to_string()))?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn crd_is_being_deleted(state: &AppState) -> Result<bool> {

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
-use crate::subscription_sync::live_subscription;
+use crate::subscription_sync::{live_subscription, lock_tenant};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -52,6 +52,10 @@ pub async fn checkout(
             body.plan
         )));
     };
+    // Under the tenant's lock, which closing a deleted tenant's billing takes too: a session is
+    // either made before the closing (which then expires it) or refused after.
+    let mut tx = state.db.begin().await?;
+    lock_tenant(&mut tx, tenant).await?;
     let resource = state.kube.tenant_to_bill(tenant).await?;
     let tenant_id = TenantId::of(&resource)?;
     // Checkout starts a subscription; a tenant that has a live one changes its plan instead, so
@@ -104,6 +108,7 @@ pub async fn checkout(
         .create_checkout_session(&form)
         .await
         .map_err(|e| not_offered(e, "Checkout"))?;
+    tx.commit().await?;
     link(session.url)
 }
 

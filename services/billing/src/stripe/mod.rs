@@ -139,20 +139,58 @@ impl StripeApi {
         .await
     }
 
-    /// The customer's subscriptions that are not over (Stripe leaves out canceled ones).
-    pub async fn live_subscriptions(
+    /// The customer's subscriptions that Stripe has not canceled (its default list), every page.
+    pub async fn uncanceled_subscriptions(
         &self,
         customer: &str,
     ) -> Result<Vec<Subscription>, BillingError> {
-        let list: List<Subscription> = self
+        let mut all: Vec<Subscription> = Vec::new();
+        loop {
+            let after = all
+                .last()
+                .map(|s| format!("&starting_after={}", s.id))
+                .unwrap_or_default();
+            let page: List<Subscription> = self
+                .send(
+                    StripeMethod::Get,
+                    &format!("/subscriptions?customer={customer}&limit=100{after}"),
+                    None,
+                    None,
+                )
+                .await?;
+            let more = page.has_more == Some(true) && !page.data.is_empty();
+            all.extend(page.data);
+            if !more {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// The customer's Checkout Sessions that can still be paid (the first 100).
+    pub async fn open_checkout_sessions(
+        &self,
+        customer: &str,
+    ) -> Result<Vec<HostedSession>, BillingError> {
+        let list: List<HostedSession> = self
             .send(
                 StripeMethod::Get,
-                &format!("/subscriptions?customer={customer}&limit=10"),
+                &format!("/checkout/sessions?customer={customer}&status=open&limit=100"),
                 None,
                 None,
             )
             .await?;
         Ok(list.data)
+    }
+
+    /// Expires a Checkout Session, so that it can no longer start a subscription.
+    pub async fn expire_checkout_session(&self, id: &str) -> Result<HostedSession, BillingError> {
+        self.send(
+            StripeMethod::Post,
+            &format!("/checkout/sessions/{id}/expire"),
+            Some(&Vec::new()),
+            None,
+        )
+        .await
     }
 
     pub async fn invoice(&self, id: &str) -> Result<Invoice, BillingError> {
