@@ -41,7 +41,11 @@ pub struct BillingFixture {
 impl BillingFixture {
     /// A free tenant, provisioned far enough to have its Subscription.
     pub async fn start() -> BillingFixture {
-        let env = TestEnv::new();
+        Self::start_on(TestEnv::new()).await
+    }
+
+    /// As `start`, on these dependencies (a private API server, say).
+    pub async fn start_on(env: TestEnv) -> BillingFixture {
         let client = env.kube().await;
         install_crds(&client).await;
         let run = new_run_id();

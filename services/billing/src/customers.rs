@@ -61,6 +61,13 @@ pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
     if let Some(id) = find(&state.db, tenant).await? {
         return Ok(id);
     }
+    if crate::crd_reinstall::awaiting(state, tenant).await? {
+        return Err(BillingError::NotYet(format!(
+            "tenant {} is taking back its billing from before the Tenant CRD was reinstalled; \
+             retry shortly",
+            tenant.name
+        )));
+    }
     // Only a tenant whose deletion this billing watches may get its finalizer: no other
     // replica would ever release it.
     if let Some(selector) = &state.settings.tenant_selector
@@ -102,7 +109,8 @@ pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
              SET tenant_uid = EXCLUDED.tenant_uid,
                  stripe_customer_id = EXCLUDED.stripe_customer_id,
                  created_at = now()
-             WHERE billing_customers.tenant_uid <> EXCLUDED.tenant_uid",
+             WHERE billing_customers.tenant_uid <> EXCLUDED.tenant_uid
+               AND NOT billing_customers.awaiting_reinstall",
     )
     .bind(&tenant.name)
     .bind(&tenant.uid)

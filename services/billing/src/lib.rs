@@ -6,9 +6,11 @@
 //! Layout: `routes/` (one concern per file), `webhooks.rs` (signature → dedupe → apply),
 //! `subscription_sync.rs` (fetch from Stripe → write to Kubernetes), `sync.rs` (the pure
 //! decision), `tenant_deletion.rs` (a deleted tenant's subscriptions canceled, behind billing's
-//! finalizer), `stripe/` (client, object views, signatures), `kubernetes.rs`, `customers.rs`.
+//! finalizer), `crd_reinstall.rs` (a tenant back after a CRD reinstall takes its customer
+//! back), `stripe/` (client, object views, signatures), `kubernetes.rs`, `customers.rs`.
 
 pub mod config;
+pub mod crd_reinstall;
 pub mod customers;
 pub mod error;
 pub mod kubernetes;

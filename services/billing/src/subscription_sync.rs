@@ -101,11 +101,11 @@ pub async fn sync(
         return Ok(Synced::Ignored(format!("tenant {tenant} is being deleted")));
     }
     let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
-    let belongs = match subscription.tenant_uid() {
-        Some(uid) => uid == tenant_id.uid,
-        None => customer_owner.as_ref() == Some(&tenant_id),
-    };
-    if !belongs {
+    // Billing's own customer table decides whose a subscription is (a subscription never moves
+    // between customers): an earlier tenant's customer is no longer this tenant's, and a tenant
+    // back after a CRD reinstall has taken its customer back. The metadata only says so to
+    // people reading Stripe.
+    if customer_owner.as_ref() != Some(&tenant_id) {
         return Ok(Synced::Ignored(format!(
             "subscription {subscription_id} belongs to an earlier tenant named {tenant}"
         )));

@@ -11,7 +11,8 @@
 //! It holds back where the operator does: a Tenant with `preventDeletion` keeps its billing
 //! (the deletion is blocked, not done), and when the Tenant CRD itself is being deleted (a
 //! reinstall, say) the finalizer is released without touching Stripe, the lesson of Capsule
-//! #1181 that the operator's cleanup follows too.
+//! #1181 that the operator's cleanup follows too; the Tenant that comes back under the same name
+//! takes its customer back (`crd_reinstall`).
 //!
 //! Every step can be repeated: an announcement is recorded once per subscription
 //! (`tenant_closures`), a canceled subscription is no longer listed, and finalizer patches carry
@@ -33,6 +34,7 @@ use saascript_crds::Tenant;
 use serde_json::json;
 
 use crate::AppState;
+use crate::crd_reinstall;
 use crate::customers::{self, TenantId};
 use crate::error::{BillingError, Result};
 use crate::subscription_sync::{SOURCE, lock_tenant};
@@ -77,15 +79,20 @@ async fn reconcile(tenant: Arc<Tenant>, state: Arc<AppState>) -> Result<Action> 
     let holds = tenant.finalizers().iter().any(|f| f == FINALIZER);
     let id = TenantId::of(&tenant)?;
     if tenant.metadata.deletion_timestamp.is_none() {
-        // A customer made before billing took part in deletions gets the finalizer now.
-        if !holds && customers::find(&state.db, &id).await?.is_some() {
-            state.kube.add_tenant_finalizer(&tenant, FINALIZER).await?;
+        if customers::find(&state.db, &id).await?.is_some() {
+            // A customer made before billing took part in deletions gets the finalizer now.
+            if !holds {
+                state.kube.add_tenant_finalizer(&tenant, FINALIZER).await?;
+            }
+        } else if crd_reinstall::awaiting(&state, &id).await? {
+            crd_reinstall::adopt(&state, &tenant).await?;
         }
         return Ok(Action::await_change());
     }
     if crd_is_being_deleted(&state).await? {
+        tracing::warn!(tenant = %id.name, "the Tenant CRD is being deleted: Stripe is left as it is for the tenant's return");
+        crd_reinstall::release(&state, &id).await?;
         if holds {
-            tracing::warn!(tenant = %id.name, "the Tenant CRD is being deleted: Stripe is left as it is");
             state
                 .kube
                 .remove_tenant_finalizer(&tenant, FINALIZER)

@@ -88,6 +88,16 @@ async fn main() {
         .as_str()
         .unwrap()
         .to_string();
+    // Billing's customer, as billing records it when it makes one.
+    sqlx::query(
+        "INSERT INTO billing_customers (tenant, tenant_uid, stripe_customer_id) VALUES ($1, $2, $3)",
+    )
+    .bind(&tenant)
+    .bind(&uid)
+    .bind(&customer)
+    .execute(&billing.state.db)
+    .await
+    .unwrap();
     stripe.switch_card(&customer, GOOD_CARD).await;
     let subscription = stripe
         .post(

@@ -8,3 +8,7 @@ CREATE TABLE tenant_closures (
     stripe_customer_id text NOT NULL,
     announced_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- A customer whose Tenant went with the Tenant CRD (deleted, to be reinstalled): billing left
+-- Stripe as it was, and the Tenant that comes back under the same name takes the customer back.
+ALTER TABLE billing_customers ADD COLUMN awaiting_reinstall boolean NOT NULL DEFAULT false;

@@ -1,0 +1,115 @@
+//! The Tenant CRD deleted and installed again (an upgrade gone wrong, a GitOps re-sync): the API
+//! server deletes every Tenant with its CRD, and they come back under the same names with new
+//! uids. Like the operator, which leaves each tenant's database, vhost and topics in place for
+//! its return, billing leaves Stripe as it is (`tenant_deletion`) and marks the customer as
+//! awaiting its tenant. The Tenant that comes back under that name takes the customer back, with
+//! its subscriptions, invoices and refunds, instead of starting a second, double-billed one.
+
+use saascript_crds::Tenant;
+use sqlx::{Postgres, Transaction};
+
+use crate::AppState;
+use crate::customers::TenantId;
+use crate::error::{BillingError, Result};
+use crate::subscription_sync::{lock_tenant, sync};
+use crate::tenant_deletion::FINALIZER;
+
+/// Marks the customer of a Tenant that went with its CRD as awaiting the Tenant's return.
+pub async fn release(state: &AppState, tenant: &TenantId) -> Result<()> {
+    sqlx::query(
+        "UPDATE billing_customers SET awaiting_reinstall = true
+         WHERE tenant = $1 AND tenant_uid = $2",
+    )
+    .bind(&tenant.name)
+    .bind(&tenant.uid)
+    .execute(&state.db)
+    .await?;
+    Ok(())
+}
+
+/// Whether a customer of an earlier Tenant of this name awaits its return (billing must not
+/// make this tenant a second customer meanwhile).
+pub async fn awaiting(state: &AppState, tenant: &TenantId) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM billing_customers
+                        WHERE tenant = $1 AND tenant_uid <> $2 AND awaiting_reinstall)",
+    )
+    .bind(&tenant.name)
+    .bind(&tenant.uid)
+    .fetch_one(&state.db)
+    .await?)
+}
+
+/// Hands the awaiting customer of this name, if there is one, to `tenant`: billing's finalizer
+/// first, then the tenant uid in Stripe's metadata (customer and every subscription not yet
+/// canceled) and in billing's tables, then each live subscription mirrored into the tenant's
+/// Subscription, all in one transaction under the tenant's lock. Every step can be repeated, so
+/// a failure anywhere is retried from the start. Returns whether it took a customer back.
+pub async fn adopt(state: &AppState, tenant: &Tenant) -> Result<bool> {
+    let id = TenantId::of(tenant)?;
+    let mut tx = state.db.begin().await?;
+    lock_tenant(&mut tx, &id.name).await?;
+    let awaiting: Option<(String, String)> = sqlx::query_as(
+        "SELECT stripe_customer_id, tenant_uid FROM billing_customers
+         WHERE tenant = $1 AND tenant_uid <> $2 AND awaiting_reinstall",
+    )
+    .bind(&id.name)
+    .bind(&id.uid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((customer, earlier_uid)) = awaiting else {
+        return Ok(false);
+    };
+    // The mirror needs the tenant's Subscription, which the operator makes: until then, later.
+    state.kube.existing_subscription(&id.name).await?;
+    state.kube.add_tenant_finalizer(tenant, FINALIZER).await?;
+    let new_uid = vec![("metadata[tenant_uid]".to_string(), id.uid.clone())];
+    state.stripe.update_customer(&customer, &new_uid).await?;
+    let mut live = Vec::new();
+    for subscription in state.stripe.uncanceled_subscriptions(&customer).await? {
+        if !subscription.is_over() {
+            state
+                .stripe
+                .update_subscription(&subscription.id, &new_uid)
+                .await?;
+            live.push(subscription.id);
+        }
+    }
+    hand_over(&mut tx, &id, &earlier_uid).await?;
+    for subscription in &live {
+        sync(state, &mut tx, subscription, None).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(tenant = %id.name, %customer, ?live, "the reinstalled tenant took its Stripe customer back");
+    Ok(true)
+}
+
+async fn hand_over(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: &TenantId,
+    earlier_uid: &str,
+) -> Result<()> {
+    let moved = sqlx::query(
+        "UPDATE billing_customers SET tenant_uid = $2, awaiting_reinstall = false
+         WHERE tenant = $1 AND tenant_uid = $3 AND awaiting_reinstall",
+    )
+    .bind(&tenant.name)
+    .bind(&tenant.uid)
+    .bind(earlier_uid)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(BillingError::Internal(format!(
+            "the customer awaiting tenant {} changed while it was taken back",
+            tenant.name
+        )));
+    }
+    sqlx::query("UPDATE refunds SET tenant_uid = $2 WHERE tenant = $1 AND tenant_uid = $3")
+        .bind(&tenant.name)
+        .bind(&tenant.uid)
+        .bind(earlier_uid)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
