@@ -1,16 +1,21 @@
 //! A deleted tenant stops paying: billing's finalizer holds the Tenant until its Stripe
 //! subscriptions are canceled; a blocked deletion keeps them; a billing that is down holds the
-//! deletion until it is back.
+//! deletion until it is back; and billing puts its finalizer only on Tenants it watches.
 
 use std::time::Duration;
 
-use kube::api::{DeleteParams, Patch, PatchParams};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::Api;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use reqwest::Method;
 use saascript_billing::tenant_deletion::FINALIZER;
-use saascript_crds::{Tenant, find_condition};
+use saascript_crds::{Subscription, Tenant, find_condition};
 use saascript_tests::billing_fixture::BillingFixture;
-use saascript_tests::tenants::wait_gone;
-use saascript_tests::wait;
+use saascript_tests::billing_server::token_for;
+use saascript_tests::operator::new_run_id;
+use saascript_tests::stripe_fake::GOOD_CARD;
+use saascript_tests::tenants::{create_tenant, tenant_manifest, wait_gone};
+use saascript_tests::{unique_name, wait};
 use serde_json::json;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -162,5 +167,74 @@ async fn a_blocked_deletion_keeps_billing_and_a_billing_that_is_down_holds_the_d
     f.billing.watch_tenants();
     wait_gone(&f.tenants, &f.tenant).await;
     assert_eq!(stripe_status(&f, &subscription).await, "canceled");
+    f.finish().await;
+}
+
+#[tokio::test]
+async fn billing_makes_no_customer_for_a_tenant_whose_deletion_it_does_not_watch() {
+    let f = BillingFixture::start().await;
+    // A tenant of another test run: outside this billing's tenant selector. It gets the
+    // namespace and Subscription its operator would make, so that only the selector is in the
+    // way.
+    let other = unique_name("bill-other");
+    create_tenant(
+        &f.tenants,
+        &tenant_manifest(&other, &new_run_id(), "pooled", "free", "Delete"),
+    )
+    .await;
+    let client = f.env.kube().await;
+    let namespace = saascript_crds::names::tenant_namespace(&other);
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap(),
+        )
+        .await
+        .unwrap();
+    Api::<Subscription>::namespaced(client, &namespace)
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({
+                "apiVersion": "saascript.io/v1alpha1", "kind": "Subscription",
+                "metadata": { "name": other },
+                "spec": { "tenant": other, "plan": "free" },
+            }))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let owner = token_for(&f.auth, &other, &["owner"]).await;
+    let card = f.stripe.card(GOOD_CARD).await;
+    let (status, problem) = f
+        .call_as(
+            &owner,
+            Method::PUT,
+            "/billing/subscription",
+            Some(json!({ "plan": "pro", "paymentMethod": card })),
+        )
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not one this billing serves"),
+        "{problem}"
+    );
+    let tenant = f.tenants.get(&other).await.unwrap();
+    assert!(
+        !finalizers(&tenant).contains(&FINALIZER.to_string()),
+        "a finalizer no billing would release"
+    );
+    f.tenants
+        .delete(&other, &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_gone(&f.tenants, &other).await;
+    namespaces
+        .delete(&namespace, &DeleteParams::default())
+        .await
+        .unwrap();
     f.finish().await;
 }
