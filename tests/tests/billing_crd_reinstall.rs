@@ -1,33 +1,70 @@
 //! The Tenant CRD deleted and installed again (on a private API server, since it deletes a CRD):
-//! billing leaves Stripe as it is, and the tenant that comes back under the same name takes its
-//! customer and subscription back instead of starting a second, double-billed one.
+//! billing leaves Stripe as it is; the tenant that comes back under the same name with the same
+//! owners takes its customer and subscription back instead of starting a second, double-billed
+//! one; a Tenant of that name with other owners is another organisation, so the earlier tenant's
+//! billing is closed and the new one starts afresh.
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, DeleteParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use reqwest::Method;
 use saascript_billing::tenant_deletion::FINALIZER;
-use saascript_tests::billing_fixture::{BillingFixture, plan_in_force};
+use saascript_crds::{Subscription, Tenant};
+use saascript_tests::billing_fixture::{BillingFixture, plan_in_force, wait_for_subscription};
+use saascript_tests::billing_server::token_for;
 use saascript_tests::crds::install_crds;
 use saascript_tests::private_api_server::PrivateApiServer;
-use saascript_tests::stripe_fake::StripeFake;
-use saascript_tests::tenants::{PROVISIONING, create_tenant, tenant_manifest};
-use saascript_tests::{Dependency, Endpoints, TestEnv, wait};
+use saascript_tests::stripe_fake::{GOOD_CARD, StripeFake};
+use saascript_tests::tenants::{
+    PROVISIONING, create_tenant, delete_and_wait, tenant_manifest, wait_gone,
+};
+use saascript_tests::{Dependency, Endpoints, TestEnv, unique_name, wait};
+use serde_json::json;
 
 const TENANT_CRD: &str = "tenants.saascript.io";
 
+fn has_billing_finalizer(tenant: &Tenant) -> bool {
+    tenant
+        .metadata
+        .finalizers
+        .iter()
+        .flatten()
+        .any(|name| name == FINALIZER)
+}
+
 #[tokio::test]
-async fn a_tenant_back_after_a_crd_reinstall_takes_its_billing_back() {
+async fn after_a_crd_reinstall_the_same_tenant_takes_its_billing_back_and_another_does_not() {
     let server = PrivateApiServer::start();
     let env = TestEnv::with_endpoints(
         Endpoints::load().with(Dependency::Kubernetes, &server.kubeconfig()),
     );
     let f = BillingFixture::start_on(env).await;
-    let (customer, subscription) = f.subscribe("pro").await;
-    let (status, invoices) = f.call(Method::GET, "/billing/invoices", None).await;
-    assert_eq!(status, 200, "{invoices}");
-    assert_eq!(invoices.as_array().unwrap().len(), 1);
-
     let client = f.env.kube().await;
+    let (customer, subscription) = f.subscribe("pro").await;
+    // A second tenant of the run, on pro too.
+    let other = unique_name("bill");
+    create_tenant(
+        &f.tenants,
+        &tenant_manifest(&other, &f.run, "pooled", "free", "Delete"),
+    )
+    .await;
+    let other_subscriptions: Api<Subscription> = Api::namespaced(
+        client.clone(),
+        &saascript_crds::names::tenant_namespace(&other),
+    );
+    wait_for_subscription(&other_subscriptions, &other).await;
+    let other_owner = token_for(&f.auth, &other, &["owner"]).await;
+    let card = f.stripe.card(GOOD_CARD).await;
+    let (status, body) = f
+        .call_as(
+            &other_owner,
+            Method::PUT,
+            "/billing/subscription",
+            Some(json!({ "plan": "pro", "paymentMethod": card })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let other_subscription = body["stripeSubscriptionId"].as_str().unwrap().to_string();
+
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     crds.delete(TENANT_CRD, &DeleteParams::default())
         .await
@@ -36,56 +73,84 @@ async fn a_tenant_back_after_a_crd_reinstall_takes_its_billing_back() {
         matches!(crds.get_opt(TENANT_CRD).await, Ok(None)).then_some(())
     })
     .await;
-    // The Tenant went with its CRD, and Stripe is left as it is.
-    assert_eq!(
-        f.stripe.subscription(&subscription).await["status"],
-        "active"
+    // The Tenants went with their CRD, and Stripe is left as it is.
+    for id in [&subscription, &other_subscription] {
+        assert_eq!(f.stripe.subscription(id).await["status"], "active");
+    }
+    let closures = || async {
+        sqlx::query_scalar::<_, String>("SELECT subscription_id FROM tenant_closures")
+            .fetch_all(&f.billing.state.db)
+            .await
+            .unwrap()
+    };
+    assert!(
+        closures().await.is_empty(),
+        "a CRD deletion canceled a subscription"
     );
-    let closures: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_closures")
-        .fetch_one(&f.billing.state.db)
+    // The first tenant's Subscription stays with its namespace; what billing mirrored into it is
+    // cleared, so that only taking the customer back can bring it back.
+    f.subscriptions
+        .patch_status(
+            &f.tenant,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "status": {
+                "stripeCustomerId": null, "stripeSubscriptionId": null,
+                "state": null, "confirmedPlan": null,
+            } })),
+        )
         .await
         .unwrap();
-    assert_eq!(closures, 0, "a CRD deletion canceled a subscription");
 
-    // The CRD is installed again and the tenant comes back under its name, with a new uid.
+    // The CRD is installed again. The first tenant comes back under its name with its owners;
+    // a Tenant with the second one's name comes with other owners.
     install_crds(&client).await;
     create_tenant(
         &f.tenants,
         &tenant_manifest(&f.tenant, &f.run, "pooled", "pro", "Delete"),
     )
     .await;
+    let mut stranger = tenant_manifest(&other, &f.run, "pooled", "free", "Delete");
+    stranger.spec.owners = vec!["someone@else.example".into()];
+    create_tenant(&f.tenants, &stranger).await;
+
     let uid = f.tenant().await.metadata.uid.unwrap();
-    // It takes its customer back (the fake keeps a subscription's metadata as they were made, so
-    // the customer's metadata show it).
     wait::until(
         PROVISIONING,
-        "the customer to name the new Tenant",
+        "the first tenant to take its customer back",
         || async {
-            let now = f.stripe.get(&format!("/customers/{customer}")).await;
-            (now["metadata"]["tenant_uid"] == uid.as_str()).then_some(())
+            let row: (String, bool) = sqlx::query_as(
+                "SELECT tenant_uid, awaiting_reinstall FROM billing_customers WHERE tenant = $1",
+            )
+            .bind(&f.tenant)
+            .fetch_one(&f.billing.state.db)
+            .await
+            .ok()?;
+            (row == (uid.clone(), false)).then_some(())
         },
     )
     .await;
-    let tenant = f
-        .wait_tenant("billing's finalizer and pro in force", |t| {
-            t.metadata
-                .finalizers
-                .iter()
-                .flatten()
-                .any(|name| name == FINALIZER)
-                && plan_in_force(t).as_deref() == Some("pro")
+    let stripe_customer = f.stripe.get(&format!("/customers/{customer}")).await;
+    assert_eq!(stripe_customer["metadata"]["tenant_uid"], uid.as_str());
+    let mirrored = f
+        .wait_subscription("the subscription mirrored again", |s| {
+            s.status
+                .as_ref()
+                .and_then(|s| s.stripe_subscription_id.as_deref())
+                == Some(subscription.as_str())
         })
-        .await;
-    assert_eq!(tenant.spec.plan, "pro");
-    let mirrored = f.subscription().await.status.unwrap();
+        .await
+        .status
+        .unwrap();
     assert_eq!(
         mirrored.stripe_customer_id.as_deref(),
         Some(customer.as_str())
     );
-    assert_eq!(
-        mirrored.stripe_subscription_id.as_deref(),
-        Some(subscription.as_str())
-    );
+    let tenant = f
+        .wait_tenant("billing's finalizer and pro in force", |t| {
+            has_billing_finalizer(t) && plan_in_force(t).as_deref() == Some("pro")
+        })
+        .await;
+    assert_eq!(tenant.spec.plan, "pro");
     // Its invoices are its own again, and Stripe's news reach it.
     let (_, invoices) = f.call(Method::GET, "/billing/invoices", None).await;
     assert_eq!(invoices.as_array().unwrap().len(), 1, "{invoices}");
@@ -95,12 +160,34 @@ async fn a_tenant_back_after_a_crd_reinstall_takes_its_billing_back() {
         .await;
     assert!(outcome.starts_with("applied"), "{outcome}");
 
-    // Deleted for real now, it stops paying.
+    // The other name went to another organisation: the earlier tenant's subscription is closed,
+    // announced once, and the newcomer has no billing of it.
+    wait::until(
+        PROVISIONING,
+        "the earlier tenant's billing to be closed",
+        || async { closures().await.contains(&other_subscription).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        f.stripe.subscription(&other_subscription).await["status"],
+        "canceled"
+    );
+    let newcomer = f.tenants.get(&other).await.unwrap();
+    assert!(!has_billing_finalizer(&newcomer));
+    let (status, invoices) = f
+        .call_as(&other_owner, Method::GET, "/billing/invoices", None)
+        .await;
+    assert_eq!(status, 200, "{invoices}");
+    assert_eq!(invoices, json!([]));
+
+    // Deleted for real now, the first one stops paying.
+    delete_and_wait(&f.tenants, &other).await;
     let stripe = StripeFake::new(&f.billing.stripe_base);
     f.finish().await;
     assert_eq!(
         stripe.subscription(&subscription).await["status"],
         "canceled"
     );
+    wait_gone(&Api::<Tenant>::all(client), &other).await;
     drop(server);
 }

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
 use crate::subscription_sync::{lock_tenant, sync};
-use crate::tenant_deletion::FINALIZER;
+use crate::tenant_deletion::{FINALIZER, cancel_customer};
 
 /// Marks the customer of a Tenant that went with its CRD as awaiting the Tenant's return.
 pub async fn release(state: &AppState, tenant: &TenantId) -> Result<()> {
@@ -42,9 +42,14 @@ pub async fn awaiting(state: &AppState, tenant: &TenantId) -> Result<bool> {
 
 /// Hands the awaiting customer of this name, if there is one, to `tenant`: billing's finalizer
 /// first, then the tenant uid in Stripe's metadata (customer and every subscription not yet
-/// canceled) and in billing's tables, then each live subscription mirrored into the tenant's
+/// canceled) and in billing's tables, then the subscriptions mirrored into the tenant's
 /// Subscription, all in one transaction under the tenant's lock. Every step can be repeated, so
 /// a failure anywhere is retried from the start. Returns whether it took a customer back.
+///
+/// Only the same organisation takes its billing back: one of the Tenant's owners must be the
+/// customer's email (its first owner when billing made it). A Tenant of that name with other
+/// owners is another organisation: the earlier tenant is gone for good, so its billing is
+/// closed, and the new one starts afresh.
 pub async fn adopt(state: &AppState, tenant: &Tenant) -> Result<bool> {
     let id = TenantId::of(tenant)?;
     let mut tx = state.db.begin().await?;
@@ -60,28 +65,67 @@ pub async fn adopt(state: &AppState, tenant: &Tenant) -> Result<bool> {
     let Some((customer, earlier_uid)) = awaiting else {
         return Ok(false);
     };
+    let email = state.stripe.customer(&customer).await?.email;
+    if !same_organisation(email.as_deref(), &tenant.spec.owners) {
+        let earlier = TenantId {
+            name: id.name.clone(),
+            uid: earlier_uid,
+        };
+        let canceled = cancel_customer(state, &earlier, &customer).await?;
+        give_up_awaiting(&mut tx, &id.name).await?;
+        tx.commit().await?;
+        tracing::warn!(tenant = %id.name, %customer, ?canceled, "a Tenant with other owners took the name: the earlier tenant's billing is closed");
+        return Ok(false);
+    }
     // The mirror needs the tenant's Subscription, which the operator makes: until then, later.
-    state.kube.existing_subscription(&id.name).await?;
+    let resource = state.kube.existing_subscription(&id.name).await?;
     state.kube.add_tenant_finalizer(tenant, FINALIZER).await?;
     let new_uid = vec![("metadata[tenant_uid]".to_string(), id.uid.clone())];
     state.stripe.update_customer(&customer, &new_uid).await?;
-    let mut live = Vec::new();
+    // The subscription its Subscription last recorded (it may have ended while the tenant was
+    // away), then each one still running, so that the last one mirrored is the live one.
+    let mut to_sync: Vec<String> = resource
+        .status
+        .and_then(|s| s.stripe_subscription_id)
+        .into_iter()
+        .collect();
     for subscription in state.stripe.uncanceled_subscriptions(&customer).await? {
         if !subscription.is_over() {
             state
                 .stripe
                 .update_subscription(&subscription.id, &new_uid)
                 .await?;
-            live.push(subscription.id);
+            to_sync.push(subscription.id);
         }
     }
     hand_over(&mut tx, &id, &earlier_uid).await?;
-    for subscription in &live {
+    for subscription in &to_sync {
         sync(state, &mut tx, subscription, None).await?;
     }
     tx.commit().await?;
-    tracing::info!(tenant = %id.name, %customer, ?live, "the reinstalled tenant took its Stripe customer back");
+    tracing::info!(tenant = %id.name, %customer, synced = ?to_sync, "the reinstalled tenant took its Stripe customer back");
     Ok(true)
+}
+
+/// Whether a Tenant with these owners is the organisation the customer was made for.
+pub fn same_organisation(customer_email: Option<&str>, owners: &[String]) -> bool {
+    customer_email.is_some_and(|email| owners.iter().any(|o| o.eq_ignore_ascii_case(email)))
+}
+
+/// Ends the wait of a customer for its tenant (in the caller's transaction), returning it: the
+/// tenant came back and was deleted before it took the customer back, or another organisation
+/// took the name. The row stays as a record; the name's next customer replaces it.
+pub async fn give_up_awaiting(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE billing_customers SET awaiting_reinstall = false
+         WHERE tenant = $1 AND awaiting_reinstall RETURNING stripe_customer_id",
+    )
+    .bind(tenant)
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 async fn hand_over(
@@ -112,4 +156,17 @@ async fn hand_over(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_organisation;
+
+    #[test]
+    fn only_an_owner_with_the_customers_email_takes_it_back() {
+        let owners = vec!["ops@acme.example".to_string(), "cfo@acme.example".into()];
+        assert!(same_organisation(Some("CFO@acme.example"), &owners));
+        assert!(!same_organisation(Some("ops@globex.example"), &owners));
+        assert!(!same_organisation(None, &owners), "no email proves nothing");
+    }
 }

@@ -75,19 +75,18 @@ pub async fn sync(
         )));
     };
     let customer = first.customer.clone().unwrap_or_default();
-    // The tenant billing made the customer for: the owner when the metadata does not say.
-    let customer_owner = crate::customers::tenant_of(&mut **tx, &customer).await?;
-    let owner = match first.tenant() {
-        Some(name) => Some(name.to_string()),
-        None => customer_owner.as_ref().map(|t| t.name.clone()),
+    // Whose it is, billing's customer table says: a subscription never moves between customers,
+    // and its metadata (which anyone can edit in the Dashboard) only inform people reading Stripe.
+    let Some(owner) = crate::customers::tenant_of(&mut **tx, &customer).await? else {
+        return Ok(Synced::Ignored(not_ours(subscription_id, &first)));
     };
-    let Some(tenant) = owner else {
-        return Ok(Synced::Ignored(format!(
-            "subscription {subscription_id} belongs to no known tenant"
-        )));
-    };
-    // ...and the read under the tenant's lock is the one applied: the latest of any sync.
+    let tenant = owner.name;
+    // ...and the reads under the tenant's lock are the ones applied: the latest of any sync,
+    // with the owner as it is now (a customer just taken back after a CRD reinstall).
     lock_tenant(tx, &tenant).await?;
+    let Some(owner) = crate::customers::tenant_of(&mut **tx, &customer).await? else {
+        return Ok(Synced::Ignored(not_ours(subscription_id, &first)));
+    };
     let Some(subscription) = fetch(state, subscription_id).await? else {
         return Ok(Synced::Ignored(format!(
             "Stripe has no subscription {subscription_id}"
@@ -101,11 +100,14 @@ pub async fn sync(
         return Ok(Synced::Ignored(format!("tenant {tenant} is being deleted")));
     }
     let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
-    // Billing's own customer table decides whose a subscription is (a subscription never moves
-    // between customers): an earlier tenant's customer is no longer this tenant's, and a tenant
-    // back after a CRD reinstall has taken its customer back. The metadata only says so to
-    // people reading Stripe.
-    if customer_owner.as_ref() != Some(&tenant_id) {
+    if owner != tenant_id {
+        if crate::crd_reinstall::awaiting(state, &tenant_id).await? {
+            // The tenant is back after a CRD reinstall and about to take its customer back:
+            // Stripe delivers the event again, and it applies then.
+            return Err(BillingError::NotYet(format!(
+                "tenant {tenant} is taking its billing back after a CRD reinstall"
+            )));
+        }
         return Ok(Synced::Ignored(format!(
             "subscription {subscription_id} belongs to an earlier tenant named {tenant}"
         )));
@@ -177,6 +179,16 @@ pub async fn live_subscription(
     };
     let current = state.stripe.subscription(id).await?;
     Ok((!current.is_over()).then_some(current))
+}
+
+/// Why a subscription whose customer billing does not know is ignored.
+fn not_ours(subscription_id: &str, subscription: &crate::stripe::objects::Subscription) -> String {
+    match subscription.tenant() {
+        Some(name) => {
+            format!("subscription {subscription_id} belongs to an earlier tenant named {name}")
+        }
+        None => format!("subscription {subscription_id} belongs to no known tenant"),
+    }
 }
 
 async fn fetch(

@@ -27,7 +27,7 @@ use futures::StreamExt;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::ResourceExt;
 use kube::api::Api;
-use kube::runtime::controller::{Action, Controller};
+use kube::runtime::controller::{self, Action, Controller};
 use kube::runtime::watcher;
 use saascript_common::event_outbox::{self, NewEvent};
 use saascript_crds::Tenant;
@@ -43,6 +43,9 @@ use crate::subscription_sync::{SOURCE, lock_tenant};
 pub const FINALIZER: &str = "billing.saascript.io/stripe";
 
 const TENANT_CRD: &str = "tenants.saascript.io";
+
+/// Tenants reconciled at once by one billing replica (its pool has 20 connections).
+const CONCURRENCY: u16 = 4;
 
 /// Whether the Tenant is being deleted for real: marked for deletion and not held by
 /// `preventDeletion` (a blocked deletion keeps the tenant, and its billing, as they are).
@@ -65,6 +68,9 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()> + Send + Sy
         config = config.labels(selector);
     }
     Controller::new(Api::<Tenant>::all(state.kube.client()), config)
+        // Each closing holds a pooled connection (the tenant's lock) and takes a second one for
+        // each announcement: a few at a time leave the pool to the webhooks.
+        .with_config(controller::Config::default().concurrency(CONCURRENCY))
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, Arc::new(state))
         .for_each(|result| async move {
@@ -147,16 +153,36 @@ pub async fn close(state: &AppState, tenant: &TenantId) -> Result<Closure> {
     {
         return Ok(Closure::Held);
     }
-    let Some(customer) = customers::find(&mut *tx, tenant).await? else {
-        return Ok(Closure::Closed(Vec::new()));
+    // Its customer; or, for a tenant back after a CRD reinstall and deleted before it took its
+    // customer back, the one that awaited it.
+    let customer = match customers::find(&mut *tx, tenant).await? {
+        Some(customer) => customer,
+        None => match crd_reinstall::give_up_awaiting(&mut tx, &tenant.name).await? {
+            Some(customer) => customer,
+            None => return Ok(Closure::Closed(Vec::new())),
+        },
     };
-    expire_checkout_sessions(state, &customer).await?;
+    let canceled = cancel_customer(state, tenant, &customer).await?;
+    tx.commit().await?;
+    Ok(Closure::Closed(canceled))
+}
+
+/// Stops everything the customer pays for: its open Checkout Sessions expired, so that none can
+/// start a subscription later, and every subscription Stripe has not canceled announced as
+/// `billing.subscription.deleted` (for `tenant`) and canceled at once. The caller holds the
+/// tenant's lock. Returns the subscriptions canceled.
+pub async fn cancel_customer(
+    state: &AppState,
+    tenant: &TenantId,
+    customer: &str,
+) -> Result<Vec<String>> {
+    expire_checkout_sessions(state, customer).await?;
     let mut canceled = Vec::new();
-    for subscription in state.stripe.uncanceled_subscriptions(&customer).await? {
+    for subscription in state.stripe.uncanceled_subscriptions(customer).await? {
         if subscription.is_over() {
             continue;
         }
-        announce(state, tenant, &customer, &subscription.id).await?;
+        announce(state, tenant, customer, &subscription.id).await?;
         match state.stripe.cancel_subscription(&subscription.id).await {
             Ok(_) => canceled.push(subscription.id),
             // Gone already (canceled by another replica, or in the dashboard).
@@ -164,8 +190,7 @@ pub async fn close(state: &AppState, tenant: &TenantId) -> Result<Closure> {
             Err(e) => return Err(e),
         }
     }
-    tx.commit().await?;
-    Ok(Closure::Closed(canceled))
+    Ok(canceled)
 }
 
 /// Expires the customer's open Checkout Sessions. A provider without Checkout (the local fake)
@@ -178,8 +203,9 @@ async fn expire_checkout_sessions(state: &AppState, customer: &str) -> Result<()
     };
     for session in sessions {
         match state.stripe.expire_checkout_session(&session.id).await {
-            // Completed or expired in the meantime: what it started is canceled below.
-            Ok(_) | Err(BillingError::Stripe { .. }) => {}
+            // 400: completed or expired in the meantime; what it started is canceled next.
+            // Anything else (a rate limit, an outage) fails the closing, which is retried.
+            Ok(_) | Err(BillingError::Stripe { status: 400, .. }) => {}
             Err(e) => return Err(e),
         }
     }

@@ -65,6 +65,11 @@ impl StripeApi {
         .await
     }
 
+    pub async fn customer(&self, id: &str) -> Result<Customer, BillingError> {
+        self.send(StripeMethod::Get, &format!("/customers/{id}"), None, None)
+            .await
+    }
+
     pub async fn update_customer(&self, id: &str, form: &Form) -> Result<Customer, BillingError> {
         self.send(
             StripeMethod::Post,
@@ -144,16 +149,36 @@ impl StripeApi {
         &self,
         customer: &str,
     ) -> Result<Vec<Subscription>, BillingError> {
-        let mut all: Vec<Subscription> = Vec::new();
+        self.list_all(&format!("/subscriptions?customer={customer}"))
+            .await
+    }
+
+    /// The customer's Checkout Sessions that can still be paid, every page.
+    pub async fn open_checkout_sessions(
+        &self,
+        customer: &str,
+    ) -> Result<Vec<HostedSession>, BillingError> {
+        self.list_all(&format!(
+            "/checkout/sessions?customer={customer}&status=open"
+        ))
+        .await
+    }
+
+    /// Every page of a list (`path` carries its filters), following `starting_after`.
+    async fn list_all<T: miniserde::Deserialize + objects::Listed>(
+        &self,
+        path: &str,
+    ) -> Result<Vec<T>, BillingError> {
+        let mut all: Vec<T> = Vec::new();
         loop {
             let after = all
                 .last()
-                .map(|s| format!("&starting_after={}", s.id))
+                .map(|item| format!("&starting_after={}", item.id()))
                 .unwrap_or_default();
-            let page: List<Subscription> = self
+            let page: List<T> = self
                 .send(
                     StripeMethod::Get,
-                    &format!("/subscriptions?customer={customer}&limit=100{after}"),
+                    &format!("{path}&limit=100{after}"),
                     None,
                     None,
                 )
@@ -164,22 +189,6 @@ impl StripeApi {
                 return Ok(all);
             }
         }
-    }
-
-    /// The customer's Checkout Sessions that can still be paid (the first 100).
-    pub async fn open_checkout_sessions(
-        &self,
-        customer: &str,
-    ) -> Result<Vec<HostedSession>, BillingError> {
-        let list: List<HostedSession> = self
-            .send(
-                StripeMethod::Get,
-                &format!("/checkout/sessions?customer={customer}&status=open&limit=100"),
-                None,
-                None,
-            )
-            .await?;
-        Ok(list.data)
     }
 
     /// Expires a Checkout Session, so that it can no longer start a subscription.

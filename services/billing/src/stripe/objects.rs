@@ -10,6 +10,7 @@ use saascript_crds::StripeState;
 #[derive(Clone, Debug, Deserialize)]
 pub struct Customer {
     pub id: String,
+    pub email: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -153,6 +154,23 @@ pub struct Charge {
     pub amount_refunded: Option<i64>,
     pub refunded: Option<bool>,
     pub currency: Option<String>,
+}
+
+/// An object that Stripe lists, paged by its id (`starting_after`).
+pub trait Listed {
+    fn id(&self) -> &str;
+}
+
+impl Listed for Subscription {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Listed for HostedSession {
+    fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
