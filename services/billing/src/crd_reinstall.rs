@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
 use crate::subscription_sync::{lock_tenant, sync};
-use crate::tenant_deletion::{FINALIZER, cancel_customer};
+use crate::tenant_deletion::FINALIZER;
 
 /// Marks the customer of a Tenant that went with its CRD as awaiting the Tenant's return.
 pub async fn release(state: &AppState, tenant: &TenantId) -> Result<()> {
@@ -41,15 +41,16 @@ pub async fn awaiting(state: &AppState, tenant: &TenantId) -> Result<bool> {
 }
 
 /// Hands the awaiting customer of this name, if there is one, to `tenant`: billing's finalizer
-/// first, then the tenant uid in Stripe's metadata (customer and every subscription not yet
-/// canceled) and in billing's tables, then the subscriptions mirrored into the tenant's
-/// Subscription, all in one transaction under the tenant's lock. Every step can be repeated, so
-/// a failure anywhere is retried from the start. Returns whether it took a customer back.
+/// first (so that a Tenant deleted from here on is closed), then the tenant uid in Stripe's
+/// metadata (customer and every subscription not yet canceled) and in billing's tables, then the
+/// subscriptions mirrored into the tenant's Subscription, all in one transaction under the
+/// tenant's lock. Every step can be repeated, so a failure anywhere is retried from the start.
+/// Returns whether it took a customer back.
 ///
-/// Only the same organisation takes its billing back: one of the Tenant's owners must be the
-/// customer's email (its first owner when billing made it). A Tenant of that name with other
-/// owners is another organisation: the earlier tenant is gone for good, so its billing is
-/// closed, and the new one starts afresh.
+/// The name is the identity across a CRD reinstall, as it is for the operator's databases and
+/// vhosts: only a platform admin creates Tenants, and GitOps brings them back as they were. The
+/// owners are compared with the customer's email only to warn: they may have changed since, and
+/// canceling a paying organisation's subscriptions on a guess would be worse.
 pub async fn adopt(state: &AppState, tenant: &Tenant) -> Result<bool> {
     let id = TenantId::of(tenant)?;
     let mut tx = state.db.begin().await?;
@@ -65,39 +66,33 @@ pub async fn adopt(state: &AppState, tenant: &Tenant) -> Result<bool> {
     let Some((customer, earlier_uid)) = awaiting else {
         return Ok(false);
     };
-    let email = state.stripe.customer(&customer).await?.email;
-    if !same_organisation(email.as_deref(), &tenant.spec.owners) {
-        let earlier = TenantId {
-            name: id.name.clone(),
-            uid: earlier_uid,
-        };
-        let canceled = cancel_customer(state, &earlier, &customer).await?;
-        give_up_awaiting(&mut tx, &id.name).await?;
-        tx.commit().await?;
-        tracing::warn!(tenant = %id.name, %customer, ?canceled, "a Tenant with other owners took the name: the earlier tenant's billing is closed");
-        return Ok(false);
-    }
+    state.kube.add_tenant_finalizer(tenant, FINALIZER).await?;
     // The mirror needs the tenant's Subscription, which the operator makes: until then, later.
     let resource = state.kube.existing_subscription(&id.name).await?;
-    state.kube.add_tenant_finalizer(tenant, FINALIZER).await?;
+    let email = state.stripe.customer(&customer).await?.email;
+    if !same_organisation(email.as_deref(), &tenant.spec.owners) {
+        tracing::warn!(tenant = %id.name, %customer, ?email, "a Tenant whose owners do not include the customer's email takes its billing back: check that it is the same organisation");
+    }
     let new_uid = vec![("metadata[tenant_uid]".to_string(), id.uid.clone())];
     state.stripe.update_customer(&customer, &new_uid).await?;
-    // The subscription its Subscription last recorded (it may have ended while the tenant was
-    // away), then each one still running, so that the last one mirrored is the live one.
-    let mut to_sync: Vec<String> = resource
-        .status
-        .and_then(|s| s.stripe_subscription_id)
-        .into_iter()
-        .collect();
+    let mut live = Vec::new();
     for subscription in state.stripe.uncanceled_subscriptions(&customer).await? {
         if !subscription.is_over() {
             state
                 .stripe
                 .update_subscription(&subscription.id, &new_uid)
                 .await?;
-            to_sync.push(subscription.id);
+            live.push(subscription.id);
         }
     }
+    // With none running, the subscription its Subscription last recorded (it may have ended
+    // while the tenant was away), so that the mirror does not show it as it was.
+    let recorded = resource.status.and_then(|s| s.stripe_subscription_id);
+    let to_sync = if live.is_empty() {
+        recorded.into_iter().collect()
+    } else {
+        live
+    };
     hand_over(&mut tx, &id, &earlier_uid).await?;
     for subscription in &to_sync {
         sync(state, &mut tx, subscription, None).await?;
@@ -107,14 +102,25 @@ pub async fn adopt(state: &AppState, tenant: &Tenant) -> Result<bool> {
     Ok(true)
 }
 
-/// Whether a Tenant with these owners is the organisation the customer was made for.
+/// Whether a Tenant with these owners names the customer's email (billing made the customer
+/// with the first owner's).
 pub fn same_organisation(customer_email: Option<&str>, owners: &[String]) -> bool {
     customer_email.is_some_and(|email| owners.iter().any(|o| o.eq_ignore_ascii_case(email)))
 }
 
+/// Whether a customer of this name awaits its tenant's return (in the caller's transaction).
+pub async fn awaiting_on(tx: &mut Transaction<'_, Postgres>, tenant: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM billing_customers WHERE tenant = $1 AND awaiting_reinstall)",
+    )
+    .bind(tenant)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// Ends the wait of a customer for its tenant (in the caller's transaction), returning it: the
-/// tenant came back and was deleted before it took the customer back, or another organisation
-/// took the name. The row stays as a record; the name's next customer replaces it.
+/// tenant came back and was deleted before it took the customer back. The row stays as a
+/// record; the name's next customer replaces it.
 pub async fn give_up_awaiting(
     tx: &mut Transaction<'_, Postgres>,
     tenant: &str,
@@ -163,7 +169,7 @@ mod tests {
     use super::same_organisation;
 
     #[test]
-    fn only_an_owner_with_the_customers_email_takes_it_back() {
+    fn an_owner_with_the_customers_email_is_the_same_organisation() {
         let owners = vec!["ops@acme.example".to_string(), "cfo@acme.example".into()];
         assert!(same_organisation(Some("CFO@acme.example"), &owners));
         assert!(!same_organisation(Some("ops@globex.example"), &owners));

@@ -37,10 +37,14 @@ impl Kubernetes {
         self.client.clone()
     }
 
+    /// The Tenant, or None when there is none (also while the Tenant CRD itself is gone, when
+    /// the API server answers 404 without a Status).
     pub async fn tenant(&self, tenant: &str) -> Result<Option<Tenant>> {
-        Ok(Api::<Tenant>::all(self.client.clone())
-            .get_opt(tenant)
-            .await?)
+        match Api::<Tenant>::all(self.client.clone()).get(tenant).await {
+            Ok(found) => Ok(Some(found)),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The Tenant, or a 404 problem.

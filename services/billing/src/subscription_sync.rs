@@ -93,6 +93,13 @@ pub async fn sync(
         )));
     };
     let Some(tenant_resource) = state.kube.tenant(&tenant).await? else {
+        if crate::crd_reinstall::awaiting_on(tx, &tenant).await? {
+            // Away with its CRD: Stripe delivers the event again, and it applies (and is
+            // announced) once the tenant is back.
+            return Err(BillingError::NotYet(format!(
+                "tenant {tenant} is away while its CRD is reinstalled"
+            )));
+        }
         return Ok(Synced::Ignored(format!("tenant {tenant} no longer exists")));
     };
     if crate::tenant_deletion::deletion_proceeds(&tenant_resource) {
@@ -101,7 +108,7 @@ pub async fn sync(
     }
     let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
     if owner != tenant_id {
-        if crate::crd_reinstall::awaiting(state, &tenant_id).await? {
+        if crate::crd_reinstall::awaiting_on(tx, &tenant).await? {
             // The tenant is back after a CRD reinstall and about to take its customer back:
             // Stripe delivers the event again, and it applies then.
             return Err(BillingError::NotYet(format!(

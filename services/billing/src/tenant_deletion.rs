@@ -171,7 +171,7 @@ pub async fn close(state: &AppState, tenant: &TenantId) -> Result<Closure> {
 /// start a subscription later, and every subscription Stripe has not canceled announced as
 /// `billing.subscription.deleted` (for `tenant`) and canceled at once. The caller holds the
 /// tenant's lock. Returns the subscriptions canceled.
-pub async fn cancel_customer(
+async fn cancel_customer(
     state: &AppState,
     tenant: &TenantId,
     customer: &str,

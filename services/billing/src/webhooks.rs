@@ -172,6 +172,12 @@ async fn refund_event(
     let Some(owner) = crate::customers::tenant_of(&mut **tx, &customer).await? else {
         return Ok(format!("ignored: charge {charge_id} is not a tenant's"));
     };
+    // Read again under the tenant's lock, as a subscription's owner is: a customer just taken
+    // back after a CRD reinstall has its new owner.
+    subscription_sync::lock_tenant(tx, &owner.name).await?;
+    let Some(owner) = crate::customers::tenant_of(&mut **tx, &customer).await? else {
+        return Ok(format!("ignored: charge {charge_id} is not a tenant's"));
+    };
     let tenant = owner.name.clone();
     let amount_refunded = charge.amount_refunded.unwrap_or(0);
     if amount_refunded == 0 {
