@@ -202,6 +202,16 @@ pub fn plan_in_force(tenant: &Tenant) -> Option<String> {
         .map(|e| e.plan.clone())
 }
 
+/// Whether billing's finalizer is on the Tenant.
+pub fn holds_billing_finalizer(tenant: &Tenant) -> bool {
+    tenant
+        .metadata
+        .finalizers
+        .iter()
+        .flatten()
+        .any(|name| name == saascript_billing::tenant_deletion::FINALIZER)
+}
+
 /// The reason of a Subscription condition.
 pub fn reason(subscription: &Subscription, type_: &str) -> Option<String> {
     subscription.status.as_ref().and_then(|s| {

@@ -174,16 +174,22 @@ impl BillingServer {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// A delivery of event `event_id`, signed now with the current secret (Stripe sends a
+    /// redelivery of an event with its id unchanged).
+    pub async fn deliver_event(
+        &self,
+        event_id: &str,
+        type_: &str,
+        object_id: &str,
+    ) -> (reqwest::StatusCode, Value) {
+        self.deliver(event_id, type_, object_id, WEBHOOK_SECRET, now())
+            .await
+    }
+
     /// A signed, fresh delivery of a new event with the current secret.
     pub async fn deliver_new(&self, type_: &str, object_id: &str) -> (reqwest::StatusCode, Value) {
-        self.deliver(
-            &format!("evt_{}", unique_name("t")),
-            type_,
-            object_id,
-            WEBHOOK_SECRET,
-            now(),
-        )
-        .await
+        self.deliver_event(&format!("evt_{}", unique_name("t")), type_, object_id)
+            .await
     }
 
     /// Delivers a new event (as `deliver_new`), which billing must accept and process; returns

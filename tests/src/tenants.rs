@@ -81,3 +81,34 @@ pub async fn create_tenant(api: &Api<Tenant>, tenant: &Tenant) {
         .await
         .unwrap_or_else(|e| panic!("creating tenant {:?}: {e}", tenant.metadata.name));
 }
+
+/// Creates a namespace.
+pub async fn create_namespace(client: &kube::Client, name: &str) {
+    Api::<k8s_openapi::api::core::v1::Namespace>::all(client.clone())
+        .create(
+            &kube::api::PostParams::default(),
+            &serde_json::from_value(json!({ "metadata": { "name": name } }))
+                .expect("a Namespace manifest"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("creating namespace {name}: {e}"));
+}
+
+/// The tenant's namespace and Subscription as the operator makes them, for a test that runs no
+/// operator for the tenant.
+pub async fn create_namespace_and_subscription(client: &kube::Client, tenant: &str, plan: &str) {
+    let namespace = saascript_crds::names::tenant_namespace(tenant);
+    create_namespace(client, &namespace).await;
+    Api::<saascript_crds::Subscription>::namespaced(client.clone(), &namespace)
+        .create(
+            &kube::api::PostParams::default(),
+            &serde_json::from_value(json!({
+                "apiVersion": "saascript.io/v1alpha1", "kind": "Subscription",
+                "metadata": { "name": tenant },
+                "spec": { "tenant": tenant, "plan": plan },
+            }))
+            .expect("a Subscription manifest"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("creating the Subscription of {tenant}: {e}"));
+}

@@ -6,9 +6,7 @@
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use reqwest::Method;
-use saascript_billing::tenant_deletion::FINALIZER;
-use saascript_crds::Tenant;
-use saascript_tests::billing_fixture::{BillingFixture, plan_in_force};
+use saascript_tests::billing_fixture::{BillingFixture, holds_billing_finalizer, plan_in_force};
 use saascript_tests::crds::install_crds;
 use saascript_tests::private_api_server::PrivateApiServer;
 use saascript_tests::stripe_fake::StripeFake;
@@ -17,15 +15,6 @@ use saascript_tests::{Dependency, Endpoints, TestEnv, wait};
 use serde_json::json;
 
 const TENANT_CRD: &str = "tenants.saascript.io";
-
-fn has_billing_finalizer(tenant: &Tenant) -> bool {
-    tenant
-        .metadata
-        .finalizers
-        .iter()
-        .flatten()
-        .any(|name| name == FINALIZER)
-}
 
 #[tokio::test]
 async fn after_a_crd_reinstall_a_tenant_takes_its_billing_back() {
@@ -122,7 +111,7 @@ async fn after_a_crd_reinstall_a_tenant_takes_its_billing_back() {
     );
     let tenant = f
         .wait_tenant("billing's finalizer and pro in force", |t| {
-            has_billing_finalizer(t) && plan_in_force(t).as_deref() == Some("pro")
+            holds_billing_finalizer(t) && plan_in_force(t).as_deref() == Some("pro")
         })
         .await;
     assert_eq!(tenant.spec.plan, "pro");

@@ -6,15 +6,17 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{DeleteParams, Patch, PatchParams};
 use reqwest::Method;
 use saascript_billing::tenant_deletion::FINALIZER;
-use saascript_crds::{Subscription, Tenant, find_condition};
-use saascript_tests::billing_fixture::BillingFixture;
+use saascript_crds::{Tenant, find_condition};
+use saascript_tests::billing_fixture::{BillingFixture, holds_billing_finalizer};
 use saascript_tests::billing_server::token_for;
 use saascript_tests::operator::new_run_id;
 use saascript_tests::stripe_fake::GOOD_CARD;
-use saascript_tests::tenants::{create_tenant, tenant_manifest, wait_gone};
+use saascript_tests::tenants::{
+    create_namespace_and_subscription, create_tenant, tenant_manifest, wait_gone,
+};
 use saascript_tests::{unique_name, wait};
 use serde_json::json;
 
@@ -47,7 +49,7 @@ async fn deleting_a_tenant_cancels_its_stripe_subscription() {
     let f = BillingFixture::start().await;
     let (_, subscription) = f.subscribe("pro").await;
     assert!(
-        finalizers(&f.tenant().await).contains(&FINALIZER.to_string()),
+        holds_billing_finalizer(&f.tenant().await),
         "a Tenant with a Stripe customer carries billing's finalizer"
     );
     assert_eq!(stripe_status(&f, &subscription).await, "active");
@@ -66,7 +68,7 @@ async fn deleting_a_tenant_cancels_its_stripe_subscription() {
         .await
         .unwrap();
     f.wait_tenant("billing's finalizer to be put back", |t| {
-        finalizers(t).contains(&FINALIZER.to_string())
+        holds_billing_finalizer(t)
     })
     .await;
 
@@ -121,7 +123,7 @@ async fn a_blocked_deletion_keeps_billing_and_a_billing_that_is_down_holds_the_d
     // Blocked: the subscription runs on, and no new billing starts for a tenant marked for
     // deletion.
     assert_eq!(stripe_status(&f, &subscription).await, "active");
-    assert!(finalizers(&f.tenant().await).contains(&FINALIZER.to_string()));
+    assert!(holds_billing_finalizer(&f.tenant().await));
     let (status, problem) = f
         .call(
             Method::PUT,
@@ -183,27 +185,7 @@ async fn billing_makes_no_customer_for_a_tenant_whose_deletion_it_does_not_watch
     )
     .await;
     let client = f.env.kube().await;
-    let namespace = saascript_crds::names::tenant_namespace(&other);
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap(),
-        )
-        .await
-        .unwrap();
-    Api::<Subscription>::namespaced(client, &namespace)
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({
-                "apiVersion": "saascript.io/v1alpha1", "kind": "Subscription",
-                "metadata": { "name": other },
-                "spec": { "tenant": other, "plan": "free" },
-            }))
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    create_namespace_and_subscription(&client, &other, "free").await;
     let owner = token_for(&f.auth, &other, &["owner"]).await;
     let card = f.stripe.card(GOOD_CARD).await;
     let (status, problem) = f
@@ -224,7 +206,7 @@ async fn billing_makes_no_customer_for_a_tenant_whose_deletion_it_does_not_watch
     );
     let tenant = f.tenants.get(&other).await.unwrap();
     assert!(
-        !finalizers(&tenant).contains(&FINALIZER.to_string()),
+        !holds_billing_finalizer(&tenant),
         "a finalizer no billing would release"
     );
     f.tenants
@@ -232,8 +214,11 @@ async fn billing_makes_no_customer_for_a_tenant_whose_deletion_it_does_not_watch
         .await
         .unwrap();
     wait_gone(&f.tenants, &other).await;
-    namespaces
-        .delete(&namespace, &DeleteParams::default())
+    Api::<Namespace>::all(client)
+        .delete(
+            &saascript_crds::names::tenant_namespace(&other),
+            &DeleteParams::default(),
+        )
         .await
         .unwrap();
     f.finish().await;

@@ -80,13 +80,8 @@ async fn duplicate_concurrent_and_out_of_order_deliveries_converge_on_stripe() {
     // The same event five times at once: one effect, four duplicates.
     let event = format!("evt_{}", unique_name("dup"));
     let deliveries = join_all((0..5).map(|_| {
-        f.billing.deliver(
-            &event,
-            "customer.subscription.updated",
-            &subscription,
-            WEBHOOK_SECRET,
-            now(),
-        )
+        f.billing
+            .deliver_event(&event, "customer.subscription.updated", &subscription)
     }))
     .await;
     let duplicates = deliveries
@@ -102,13 +97,7 @@ async fn duplicate_concurrent_and_out_of_order_deliveries_converge_on_stripe() {
     // And once more later: still no effect.
     let (status, body) = f
         .billing
-        .deliver(
-            &event,
-            "customer.subscription.updated",
-            &subscription,
-            WEBHOOK_SECRET,
-            now(),
-        )
+        .deliver_event(&event, "customer.subscription.updated", &subscription)
         .await;
     assert_eq!(
         (status.as_u16(), body["duplicate"].clone()),

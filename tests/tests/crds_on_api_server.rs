@@ -11,6 +11,7 @@ use kube::Resource;
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, PostParams};
 use saascript_crds::{ServiceDeployment, Subscription, Tenant};
 use saascript_tests::crds::install_crds;
+use saascript_tests::tenants::create_namespace;
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::json;
 
@@ -172,14 +173,8 @@ async fn invalid_subscriptions_and_service_deployments_are_refused() {
     let client = env.kube().await;
     install_crds(&client).await;
     let namespace = unique_name("ns");
+    create_namespace(&client, &namespace).await;
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap(),
-        )
-        .await
-        .unwrap();
 
     let subs: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
@@ -272,14 +267,8 @@ async fn kubectl_get_saascript_lists_all_three_kinds_with_their_columns() {
     install_crds(&client).await;
     let tenant = unique_name("t");
     let namespace = unique_name("ns");
+    create_namespace(&client, &namespace).await;
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap(),
-        )
-        .await
-        .unwrap();
     let tenants: Api<Tenant> = Api::all(client.clone());
     tenants
         .create(&PostParams::default(), &serde_json::from_value(json!({

@@ -6,7 +6,7 @@
 //! its subscriptions, invoices and refunds, instead of starting a second, double-billed one.
 
 use saascript_crds::Tenant;
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgExecutor, Postgres, Transaction};
 
 use crate::AppState;
 use crate::customers::TenantId;
@@ -27,16 +27,15 @@ pub async fn release(state: &AppState, tenant: &TenantId) -> Result<()> {
     Ok(())
 }
 
-/// Whether a customer of an earlier Tenant of this name awaits its return (billing must not
-/// make this tenant a second customer meanwhile).
-pub async fn awaiting(state: &AppState, tenant: &TenantId) -> Result<bool> {
+/// Whether a customer of this name awaits its tenant's return: billing must not make the name a
+/// second customer meanwhile, and Stripe's events about it wait. (The awaiting row is always an
+/// earlier Tenant's: the one released went with its CRD.)
+pub async fn awaiting<'e>(db: impl PgExecutor<'e>, tenant: &str) -> Result<bool> {
     Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM billing_customers
-                        WHERE tenant = $1 AND tenant_uid <> $2 AND awaiting_reinstall)",
+        "SELECT EXISTS (SELECT 1 FROM billing_customers WHERE tenant = $1 AND awaiting_reinstall)",
     )
-    .bind(&tenant.name)
-    .bind(&tenant.uid)
-    .fetch_one(&state.db)
+    .bind(tenant)
+    .fetch_one(db)
     .await?)
 }
 
@@ -106,16 +105,6 @@ pub async fn adopt(state: &AppState, tenant: &Tenant) -> Result<bool> {
 /// with the first owner's).
 pub fn same_organisation(customer_email: Option<&str>, owners: &[String]) -> bool {
     customer_email.is_some_and(|email| owners.iter().any(|o| o.eq_ignore_ascii_case(email)))
-}
-
-/// Whether a customer of this name awaits its tenant's return (in the caller's transaction).
-pub async fn awaiting_on(tx: &mut Transaction<'_, Postgres>, tenant: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM billing_customers WHERE tenant = $1 AND awaiting_reinstall)",
-    )
-    .bind(tenant)
-    .fetch_one(&mut **tx)
-    .await?)
 }
 
 /// Ends the wait of a customer for its tenant (in the caller's transaction), returning it: the

@@ -61,7 +61,7 @@ pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
     if let Some(id) = find(&state.db, tenant).await? {
         return Ok(id);
     }
-    if crate::crd_reinstall::awaiting(state, tenant).await? {
+    if crate::crd_reinstall::awaiting(&state.db, &tenant.name).await? {
         return Err(BillingError::NotYet(format!(
             "tenant {} is taking back its billing from before the Tenant CRD was reinstalled; \
              retry shortly",

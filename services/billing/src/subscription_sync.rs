@@ -93,7 +93,7 @@ pub async fn sync(
         )));
     };
     let Some(tenant_resource) = state.kube.tenant(&tenant).await? else {
-        if crate::crd_reinstall::awaiting_on(tx, &tenant).await? {
+        if crate::crd_reinstall::awaiting(&mut **tx, &tenant).await? {
             // Away with its CRD: Stripe delivers the event again, and it applies (and is
             // announced) once the tenant is back.
             return Err(BillingError::NotYet(format!(
@@ -108,7 +108,7 @@ pub async fn sync(
     }
     let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
     if owner != tenant_id {
-        if crate::crd_reinstall::awaiting_on(tx, &tenant).await? {
+        if crate::crd_reinstall::awaiting(&mut **tx, &tenant).await? {
             // The tenant is back after a CRD reinstall and about to take its customer back:
             // Stripe delivers the event again, and it applies then.
             return Err(BillingError::NotYet(format!(

@@ -90,7 +90,7 @@ async fn reconcile(tenant: Arc<Tenant>, state: Arc<AppState>) -> Result<Action> 
             if !holds {
                 state.kube.add_tenant_finalizer(&tenant, FINALIZER).await?;
             }
-        } else if crd_reinstall::awaiting(&state, &id).await? {
+        } else if crd_reinstall::awaiting(&state.db, &id.name).await? {
             crd_reinstall::adopt(&state, &tenant).await?;
         }
         return Ok(Action::await_change());

@@ -16,11 +16,12 @@ use futures::future::join_all;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::{DeleteParams, PostParams};
-use saascript_crds::{Subscription, Tenant};
+use saascript_crds::Tenant;
 use saascript_tests::auth_server::AuthServer;
 use saascript_tests::billing_server::{BillingServer, WEBHOOK_SECRET, now};
 use saascript_tests::crds::install_crds;
 use saascript_tests::stripe_fake::{GOOD_CARD, StripeFake};
+use saascript_tests::tenants::create_namespace_and_subscription;
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::json;
 
@@ -61,27 +62,7 @@ async fn main() {
         .await
         .unwrap();
     let uid = created.metadata.uid.unwrap();
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap(),
-        )
-        .await
-        .unwrap();
-    let subscriptions: Api<Subscription> = Api::namespaced(client.clone(), &namespace);
-    subscriptions
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({
-                "apiVersion": "saascript.io/v1alpha1", "kind": "Subscription",
-                "metadata": { "name": tenant },
-                "spec": { "tenant": tenant, "plan": "pro" },
-            }))
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    create_namespace_and_subscription(&client, &tenant, "pro").await;
     let customer = stripe
         .post("/customers", &[("metadata[tenant]", &tenant)])
         .await["id"]
@@ -144,25 +125,13 @@ async fn main() {
     // The same event again and again.
     let event = format!("evt_{}", unique_name("dup"));
     billing
-        .deliver(
-            &event,
-            "customer.subscription.updated",
-            &subscription,
-            WEBHOOK_SECRET,
-            now(),
-        )
+        .deliver_event(&event, "customer.subscription.updated", &subscription)
         .await;
     let mut duplicate = vec![];
     for _ in 0..SEQUENTIAL {
         let started = Instant::now();
         let (_, body) = billing
-            .deliver(
-                &event,
-                "customer.subscription.updated",
-                &subscription,
-                WEBHOOK_SECRET,
-                now(),
-            )
+            .deliver_event(&event, "customer.subscription.updated", &subscription)
             .await;
         duplicate.push(started.elapsed());
         assert_eq!(body["duplicate"], true, "{body}");
@@ -195,7 +164,7 @@ async fn main() {
     );
 
     let _ = tenants.delete(&tenant, &DeleteParams::default()).await;
-    let _ = namespaces
+    let _ = Api::<Namespace>::all(client)
         .delete(&namespace, &DeleteParams::default())
         .await;
     billing.finish(&env).await;
