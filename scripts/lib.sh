@@ -60,6 +60,20 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# apt_purge PACKAGE...: removes the installed ones with their configuration (for `deps reset`).
+apt_purge() {
+  local present=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && present+=("$p")
+  done
+  ((${#present[@]} == 0)) && return 0
+  log "apt-get purge ${present[*]}"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq "${present[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get autoremove --purge -y -qq >/dev/null
+}
+
 # Starts a long-running process detached from this shell, recording its pid.
 # start_daemon NAME COMMAND...
 start_daemon() {

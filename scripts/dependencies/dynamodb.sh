@@ -28,5 +28,7 @@ dynamodb_start() {
 }
 
 dynamodb_stop() { stop_daemon dynamodb; }
+# Back to a fresh machine: no server and no npm install.
+dynamodb_reset() { dynamodb_stop; rm -rf "$DYNALITE_PREFIX"; }
 dynamodb_status() { port_open "$DYNAMODB_HOST" "$DYNAMODB_PORT"; }
 dynamodb_env() { echo "DYNAMODB_ENDPOINT=http://$DYNAMODB_HOST:$DYNAMODB_PORT"; }

@@ -31,5 +31,7 @@ kafka_start() {
 }
 
 kafka_stop() { stop_daemon kafka; }
+# Back to a fresh machine: no broker and no cached build.
+kafka_reset() { kafka_stop; rm -rf "$SAASCRIPT_CACHE/tansu" "$SAASCRIPT_BIN/tansu"; }
 kafka_status() { port_open "$KAFKA_HOST" "$KAFKA_PORT"; }
 kafka_env() { echo "KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT"; }

@@ -185,5 +185,17 @@ kubernetes_stop() {
   if [ "$(cat "$KUBE_POINTER" 2>/dev/null)" = "$SAASCRIPT_STATE" ]; then rm -f "$KUBE_POINTER"; fi
 }
 
+# Back to a fresh machine: no API server, no state, no cached binaries (the next start builds
+# them again); --purge also removes the packages the build installed.
+kubernetes_reset() {
+  kubernetes_stop
+  rm -rf "$KUBE_DIR" "$KUBECONFIG_PATH" "$SAASCRIPT_BIN/kube-apiserver" \
+    "$SAASCRIPT_BIN/kube-controller-manager" "$SAASCRIPT_CACHE/build/kubernetes"
+  if [ "${1:-}" = --purge ]; then
+    apt_purge etcd-server golang-go golang-github-modern-go-reflect2-dev
+    rm -f /etc/apt/sources.list.d/saascript-deb-src.sources
+  fi
+}
+
 kubernetes_status() { kubernetes_ready "$KUBECONFIG_PATH" 2>/dev/null; }
 kubernetes_env() { echo "SAASCRIPT_KUBECONFIG=$KUBECONFIG_PATH"; }

@@ -54,5 +54,34 @@ postgres_stop() {
   rm -f "$SAASCRIPT_STATE/pids/postgres.kind"
 }
 
+# Back to a fresh machine. A private cluster of ours goes with its data. The machine's own
+# server stays running with only what the machine made (databases postgres, test and root; roles
+# postgres and root); with --purge it is stopped and not installed at all.
+postgres_reset() {
+  if [ -f "$SAASCRIPT_STATE/pids/postgres.kind" ]; then
+    postgres_stop
+    rm -rf "$PG_DATA"
+  fi
+  if [ "${1:-}" = --purge ]; then
+    command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | while read -r version cluster _; do
+      pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" stop >/dev/null 2>&1 || true
+    done
+    apt_purge 'postgresql' 'postgresql-client' 'postgresql-15' 'postgresql-client-15' postgresql-common postgresql-client-common
+    rm -rf /var/lib/postgresql /etc/postgresql /var/log/postgresql
+    return 0
+  fi
+  port_open "$PG_HOST" "$PG_PORT" || return 0
+  local psql=(psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -qtAX -v ON_ERROR_STOP=1)
+  local db role
+  for db in $(PGPASSWORD=$PG_PASSWORD "${psql[@]}" -c \
+    "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', 'test', 'root')"); do
+    PGPASSWORD=$PG_PASSWORD "${psql[@]}" -c "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
+  done
+  for role in $(PGPASSWORD=$PG_PASSWORD "${psql[@]}" -c \
+    "SELECT rolname FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%' AND rolname NOT IN ('postgres', 'root')"); do
+    PGPASSWORD=$PG_PASSWORD "${psql[@]}" -c "DROP OWNED BY \"$role\"; DROP ROLE \"$role\"" >/dev/null
+  done
+}
+
 postgres_status() { port_open "$PG_HOST" "$PG_PORT"; }
 postgres_env() { echo "DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/postgres"; }

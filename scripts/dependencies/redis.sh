@@ -20,5 +20,23 @@ redis_start() {
 }
 
 redis_stop() { stop_daemon redis; }
+
+# Back to a fresh machine: the server as the machine starts it (running, only the default user,
+# no keys), or, with --purge, not installed at all.
+redis_reset() {
+  redis_stop
+  if [ "${1:-}" = --purge ]; then
+    redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    apt_purge redis-server redis-tools
+    rm -rf /var/lib/redis /var/log/redis /etc/redis
+    return 0
+  fi
+  port_open "$REDIS_HOST" "$REDIS_PORT" || return 0
+  local user
+  for user in $(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" acl users); do
+    [ "$user" = default ] || redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" acl deluser "$user" >/dev/null
+  done
+  redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" flushall >/dev/null
+}
 redis_status() { port_open "$REDIS_HOST" "$REDIS_PORT"; }
 redis_env() { echo "REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT"; }

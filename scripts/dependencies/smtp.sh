@@ -38,6 +38,8 @@ smtp_stop() {
   daemon_alive smtp && rm -f "$SMTP_POINTER"
   stop_daemon smtp
 }
+# Back to a fresh machine: no sink, no mail and no virtualenv.
+smtp_reset() { smtp_stop; rm -rf "$SMTP_VENV" "$SMTP_MAILDIR"; }
 smtp_status() { port_open "$SMTP_HOST" "$SMTP_PORT"; }
 smtp_env() {
   # A sink started by another clone writes where that clone said.

@@ -31,5 +31,7 @@ stripe_start() {
 }
 
 stripe_stop() { stop_daemon stripe; }
+# Back to a fresh machine: no fake, no store and no virtualenv.
+stripe_reset() { stripe_stop; rm -rf "$LOCALSTRIPE_VENV" "$SAASCRIPT_STATE/stripe"; }
 stripe_status() { port_open "$STRIPE_HOST" "$STRIPE_PORT"; }
 stripe_env() { echo "STRIPE_API_BASE=http://$STRIPE_HOST:$STRIPE_PORT"; }
