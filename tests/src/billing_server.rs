@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
-use saascript_billing::{AppState, Settings};
+use saascript_billing::AppState;
 use saascript_common::jwt::Claims;
 use serde_json::{Value, json};
 
 use crate::auth_server::{AUDIENCE, AuthServer, ISSUER};
-use crate::databases::{drop_database, fresh_database};
+use crate::databases::{drop_database, fresh_database_url};
 use crate::operator::TEST_RUN_LABEL;
 use crate::test_env::{STRIPE_TEST_KEY, TestEnv};
 use crate::unique::unique_name;
@@ -54,14 +54,17 @@ impl BillingServer {
         auth: &AuthServer,
         tenant_selector: Option<String>,
     ) -> BillingServer {
-        let (database, db) = fresh_database(env, "billing").await;
-        saascript_billing::migrate(&db)
-            .await
-            .expect("migrations run");
+        let (database, database_url) = fresh_database_url(env, "billing").await;
         let stripe_base = env.stripe_api_base().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let address: SocketAddr = listener.local_addr().expect("an address");
+        let mut http = http_config();
+        http.listen = address;
         let config = saascript_billing::Config {
-            http: http_config(),
-            database_url: "unused".to_string().into(),
+            http,
+            database_url: database_url.into(),
             catalog: crate::endpoints::workspace_root().join("config/plans.yaml"),
             stripe_api_base: stripe_base.clone(),
             stripe_secret_key: STRIPE_TEST_KEY.to_string().into(),
@@ -81,26 +84,11 @@ impl BillingServer {
         };
         let clock_offset = Arc::new(AtomicI64::new(0));
         let clock = saascript_common::clock::offset_clock(clock_offset.clone());
-        let catalog =
-            saascript_catalog::Catalog::load(&config.catalog).expect("the plan catalog loads");
-        let settings: Settings = config.settings().expect("billing settings");
-        let state = AppState {
-            db,
-            stripe: saascript_billing::stripe::StripeApi::new(STRIPE_TEST_KEY, &stripe_base)
-                .expect("a Stripe client"),
-            kube: saascript_billing::kubernetes::Kubernetes::new(env.kube().await),
-            catalog: Arc::new(catalog),
-            verifier: Arc::new(config.verifier()),
-            settings,
-            clock,
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
-        let address: SocketAddr = listener.local_addr().expect("an address");
-        let mut http = http_config();
-        http.listen = address;
-        let app = saascript_billing::app(state.clone(), &http);
+        // The same assembly as billing's `main`; only the clock and the API server are the test's.
+        let saascript_billing::Billing { state, app } =
+            saascript_billing::build(&config, env.kube().await, clock)
+                .await
+                .expect("billing builds");
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -246,14 +234,23 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
-/// An access token of `tenant` with `roles`, signed by the test auth server's key.
+/// An access token of `tenant` with `roles`, signed by the test auth server's key. It carries
+/// the uid of the Tenant of that name, as auth's tokens do, when one exists.
 pub async fn token_for(auth: &AuthServer, tenant: &str, roles: &[&str]) -> String {
+    let tenants: kube::Api<saascript_crds::Tenant> = kube::Api::all(TestEnv::new().kube().await);
+    let tenant_uid = tenants
+        .get_opt(tenant)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| t.metadata.uid);
     let now = now();
     auth.state
         .keys
         .sign(&Claims {
             sub: uuid_like(),
             tenant: Some(tenant.to_string()),
+            tenant_uid,
             roles: roles.iter().map(|r| r.to_string()).collect(),
             exp: now + 900,
             iat: now,

@@ -23,6 +23,19 @@ pub async fn fresh_database(env: &TestEnv, prefix: &str) -> (String, PgPool) {
     (name, pool)
 }
 
+/// Creates a database as `fresh_database` does and returns its name and URL, for a service that
+/// connects by itself (as its `main` does).
+pub async fn fresh_database_url(env: &TestEnv, prefix: &str) -> (String, String) {
+    let (name, pool) = fresh_database(env, prefix).await;
+    pool.close().await;
+    let (base_url, _) = env
+        .database_url()
+        .rsplit_once('/')
+        .expect("DATABASE_URL has a path");
+    let url = format!("{base_url}/{name}");
+    (name, url)
+}
+
 /// Drops a database made by `fresh_database`, closing whatever is still connected.
 pub async fn drop_database(env: &TestEnv, name: &str) {
     let admin = env.postgres().await;

@@ -11,6 +11,7 @@ pub mod billing_server;
 pub mod crds;
 pub mod databases;
 pub mod endpoints;
+pub mod gateway_server;
 pub mod http;
 pub mod kafka_topics;
 pub mod maildir;

@@ -6,17 +6,56 @@
 
 use reqwest::Method;
 use saascript_crds::{StripeState, TenantPhase};
+use saascript_gateway::tenants::TenantDirectory;
 use saascript_tests::billing_fixture::{BillingFixture, GRACE_SECONDS, plan_in_force, reason};
+use saascript_tests::gateway_server::start_gateway;
 use saascript_tests::stripe_fake::{FAILING_CARD, GOOD_CARD};
+use saascript_tests::wait;
+
+/// The owner's GET of the billing overview through the gateway, once the gateway's view of the
+/// tenant agrees with the API server's: (status, problem code or "").
+async fn through_gateway(f: &BillingFixture, gateway: &str) -> (u16, String) {
+    let http = reqwest::Client::new();
+    let suspended = f
+        .tenant()
+        .await
+        .status
+        .is_some_and(|s| s.phase == Some(TenantPhase::Suspended));
+    // The gateway learns of the change through its watch: poll until it answers accordingly.
+    wait::until(
+        std::time::Duration::from_secs(30),
+        "the gateway to see the tenant's suspension change",
+        || async {
+            let response = http
+                .get(format!("{gateway}/api/billing/subscription"))
+                .bearer_auth(&f.owner)
+                .send()
+                .await
+                .ok()?;
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            let code = body["code"].as_str().unwrap_or_default().to_string();
+            ((status == 403) == suspended).then_some((status, code))
+        },
+    )
+    .await
+}
 
 #[tokio::test]
 async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
     let f = BillingFixture::start().await;
+    let gateway = start_gateway(
+        &f.auth,
+        &f.billing,
+        TenantDirectory::start(f.env.kube().await),
+    )
+    .await;
     let (customer, subscription) = f.subscribe("pro").await;
     f.wait_tenant("pro in force", |t| {
         plan_in_force(t).as_deref() == Some("pro")
     })
     .await;
+    assert_eq!(through_gateway(&f, &gateway).await.0, 200);
 
     // The card now fails, and the switch to yearly billing is invoiced at once (a new billing
     // interval starts a new period, prorated): the payment fails and Stripe says past_due.
@@ -58,6 +97,14 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
             t.status.as_ref().and_then(|s| s.phase) == Some(TenantPhase::Suspended)
         })
         .await;
+    // The gateway refuses the tenant from here on, though its spec never said suspended: it
+    // reads the operator's Suspended condition.
+    assert!(!tenant.spec.suspended);
+    assert_eq!(
+        through_gateway(&f, &gateway).await,
+        (403, "tenant_suspended".to_string()),
+        "a tenant suspended for payment passed the gateway"
+    );
     assert!(
         jiff::Timestamp::now().duration_since(lapsed.0).as_secs() >= GRACE_SECONDS as i64,
         "suspended before the grace period was over"
@@ -92,6 +139,11 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
     let sub = f.subscription().await;
     assert_eq!(reason(&sub, "PaymentOK").as_deref(), Some("Active"));
     assert!(sub.status.unwrap().payment_lapsed_since.is_none());
+    assert_eq!(
+        through_gateway(&f, &gateway).await.0,
+        200,
+        "the reinstated tenant is refused"
+    );
     f.wait_metric("saascript_operator_tenants_suspended_for_payment", 0.0)
         .await;
     f.wait_metric("saascript_operator_subscriptions{reason=\"Active\"}", 1.0)
@@ -177,7 +229,14 @@ async fn a_subscription_canceled_for_lack_of_payment_suspends_until_a_new_one_is
                 && plan_in_force(t).as_deref() == Some("pro")
         })
         .await;
-    assert!(tenant.status.is_some());
+    let suspended =
+        saascript_crds::find_condition(&tenant.status.as_ref().unwrap().conditions, "Suspended")
+            .map(|c| c.status.clone());
+    assert_ne!(
+        suspended,
+        Some(saascript_crds::ConditionStatus::True),
+        "the reinstated tenant still carries Suspended=True"
+    );
     let sub = f.subscription().await;
     assert_eq!(reason(&sub, "PaymentOK").as_deref(), Some("Active"));
     let status = sub.status.unwrap();

@@ -3,35 +3,16 @@
 
 use std::time::Duration;
 
-use clap::Parser;
 use reqwest::Method;
 use saascript_gateway::tenants::TenantDirectory;
-use saascript_tests::auth_server::{AUDIENCE, ISSUER};
 use saascript_tests::billing_fixture::{BillingFixture, plan_in_force, reason};
 use saascript_tests::billing_server::token_for;
+use saascript_tests::gateway_server::start_gateway;
 use saascript_tests::wait;
 
 /// A gateway in front of the fixture's auth and billing; returns its base URL.
 async fn gateway(f: &BillingFixture, directory: TenantDirectory) -> String {
-    let config = saascript_gateway::Config::parse_from([
-        "saascript-gateway",
-        "--auth-upstream",
-        &f.auth.base,
-        "--billing-upstream",
-        &f.billing.base,
-        "--jwks-url",
-        &f.auth.url("/.well-known/jwks.json"),
-        "--issuer",
-        ISSUER,
-        "--audience",
-        AUDIENCE,
-    ]);
-    let state = saascript_gateway::AppState::new(&config, directory);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = saascript_gateway::app(state, &config);
-    tokio::spawn(async move { saascript_gateway::serve(app, listener).await.unwrap() });
-    format!("http://{address}")
+    start_gateway(&f.auth, &f.billing, directory).await
 }
 
 /// Sends `n` requests through the gateway as fast as it answers; returns how many got 429.
@@ -83,6 +64,35 @@ async fn subscribing_confirms_the_plan_and_the_entitlements_reach_the_gateway() 
         .await;
     assert_eq!(status, 403, "{problem}");
     assert_eq!(problem["code"], "role_required");
+    // Every write, too, and the refusal comes before anything reaches Stripe.
+    let card = f.stripe.card(saascript_tests::stripe_fake::GOOD_CARD).await;
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            "/billing/subscription",
+            Some(serde_json::json!({ "plan": "pro", "paymentMethod": card })),
+        ),
+        (Method::POST, "/billing/subscription/cancel", None),
+        (Method::POST, "/billing/subscription/resume", None),
+        (
+            Method::POST,
+            "/billing/checkout",
+            Some(serde_json::json!({ "plan": "pro" })),
+        ),
+        (Method::POST, "/billing/portal", None),
+    ] {
+        let (status, problem) = f.call_as(&member, method.clone(), path, body).await;
+        assert_eq!(status, 403, "a member's {method} {path}: {problem}");
+        assert_eq!(problem["code"], "role_required", "{method} {path}");
+    }
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM billing_customers")
+        .fetch_one(&f.billing.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        customers, 0,
+        "a member's refused writes made a Stripe customer"
+    );
     let (status, overview) = f.call(Method::GET, "/billing/subscription", None).await;
     assert_eq!(status, 200, "{overview}");
     assert_eq!(overview["plan"], "free");

@@ -351,5 +351,5 @@ async fn kubectl_get_saascript_lists_all_three_kinds_with_their_columns() {
         .delete(&namespace, &DeleteParams::default())
         .await
         .unwrap();
-    assert!(Tenant::kind(&()) == "Tenant");
+    saascript_tests::tenants::wait_gone(&tenants, &tenant).await;
 }

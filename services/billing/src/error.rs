@@ -10,6 +10,15 @@ use crate::stripe::signature::SignatureError;
 pub enum BillingError {
     #[error("{0}")]
     Invalid(String),
+    /// One field of the request body is wrong.
+    #[error("{message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
+    /// A request header is malformed (the `Idempotency-Key`).
+    #[error("{message}")]
+    BadHeader { code: &'static str, message: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -55,7 +64,10 @@ impl BillingError {
 impl ApiError for BillingError {
     fn status(&self) -> StatusCode {
         match self {
-            BillingError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            BillingError::Invalid(_) | BillingError::InvalidField { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            BillingError::BadHeader { .. } => StatusCode::BAD_REQUEST,
             BillingError::Conflict(_) => StatusCode::CONFLICT,
             BillingError::NotFound(_) => StatusCode::NOT_FOUND,
             BillingError::BadSignature(_) => StatusCode::BAD_REQUEST,
@@ -77,7 +89,8 @@ impl ApiError for BillingError {
 
     fn code(&self) -> &'static str {
         match self {
-            BillingError::Invalid(_) => "invalid_input",
+            BillingError::Invalid(_) | BillingError::InvalidField { .. } => "invalid_input",
+            BillingError::BadHeader { code, .. } => code,
             BillingError::Conflict(_) => "conflict",
             BillingError::NotFound(_) => "not_found",
             BillingError::BadSignature(SignatureError::OutsideTolerance { .. }) => {
@@ -92,6 +105,13 @@ impl ApiError for BillingError {
             | BillingError::Database(_)
             | BillingError::Config(_)
             | BillingError::Internal(_) => "internal",
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            BillingError::InvalidField { field, .. } => Some(field),
+            _ => None,
         }
     }
 }

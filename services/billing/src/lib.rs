@@ -28,6 +28,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::FromRef;
 use saascript_catalog::Catalog;
+use saascript_common::Sensitive;
 use saascript_common::http::health::postgres_ready;
 use saascript_common::http::metrics::HttpMetrics;
 use saascript_common::jwt::{JwtVerifier, VerifierSettings};
@@ -41,7 +42,8 @@ pub use saascript_common::clock::{Clock, system_clock};
 /// What the handlers need of the configuration.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    pub webhook_secrets: Vec<String>,
+    /// Stripe's endpoint secrets (several while one is rolled); never printed.
+    pub webhook_secrets: Vec<Sensitive>,
     pub webhook_tolerance_seconds: i64,
     pub return_url: String,
     /// Whether first subscriptions get the catalog's trial days (off against the local fake).
@@ -83,11 +85,12 @@ pub async fn migrate(db: &PgPool) -> Result<()> {
 
 impl Config {
     pub fn settings(&self) -> Result<Settings> {
-        let webhook_secrets: Vec<String> = self
+        let webhook_secrets: Vec<Sensitive> = self
             .stripe_webhook_secrets
             .iter()
-            .map(|s| s.expose().trim().to_string())
+            .map(|s| s.expose().trim())
             .filter(|s| !s.is_empty())
+            .map(Sensitive::new)
             .collect();
         if webhook_secrets.is_empty() {
             return Err(BillingError::Config(
@@ -125,9 +128,18 @@ pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Rout
     )
 }
 
-/// Loads the catalog (an invalid one stops start-up), connects, migrates and serves until
-/// SIGTERM or Ctrl-C, with the event relay and the tenant-deletion controller beside it.
-pub async fn run(config: Config) -> Result<()> {
+/// Billing as `main` runs it and as the test kit starts it: the state on a migrated database,
+/// and the app with the shared HTTP layer. The background work (the event relay and
+/// `tenant_deletion::run`) is the caller's to start, so that a test can run only what it needs.
+pub struct Billing {
+    pub state: AppState,
+    pub app: Router,
+}
+
+/// Loads the catalog (an invalid one stops start-up), connects, migrates and builds the service.
+/// The Kubernetes client and the clock come from the caller: `run` uses the default
+/// configuration and the system clock, and tests their own.
+pub async fn build(config: &Config, kube: kube::Client, clock: Clock) -> Result<Billing> {
     let catalog = Catalog::load(&config.catalog).map_err(|e| {
         BillingError::Config(format!("plan catalog {}: {e}", config.catalog.display()))
     })?;
@@ -140,28 +152,36 @@ pub async fn run(config: Config) -> Result<()> {
         .connect(config.database_url.expose())
         .await?;
     migrate(&db).await?;
-    let kube_client = kube::Client::try_default().await.map_err(|e| {
-        BillingError::Config(format!("no Kubernetes configuration (set KUBECONFIG): {e}"))
-    })?;
     let state = AppState {
-        db: db.clone(),
+        db,
         stripe: stripe::StripeApi::new(config.stripe_secret_key.expose(), &config.stripe_api_base)?,
-        kube: kubernetes::Kubernetes::new(kube_client),
+        kube: kubernetes::Kubernetes::new(kube),
         catalog: Arc::new(catalog),
         verifier: Arc::new(config.verifier()),
         settings,
-        clock: system_clock(),
+        clock,
     };
+    let app = app(state.clone(), &config.http);
+    Ok(Billing { state, app })
+}
+
+/// Builds billing and serves it until SIGTERM or Ctrl-C, with the event relay and the
+/// tenant-deletion controller beside it.
+pub async fn run(config: Config) -> Result<()> {
+    let kube_client = kube::Client::try_default().await.map_err(|e| {
+        BillingError::Config(format!("no Kubernetes configuration (set KUBECONFIG): {e}"))
+    })?;
+    let Billing { state, app } = build(&config, kube_client, system_clock()).await?;
     let producer = saascript_common::event_outbox::producer(&config.kafka_brokers)
         .map_err(|e| BillingError::Config(e.to_string()))?;
     tokio::spawn(saascript_common::event_outbox::run_relay(
-        db,
+        state.db.clone(),
         producer,
         config.events_topic.clone(),
         Duration::from_millis(500),
     ));
     tokio::spawn(tenant_deletion::run(state.clone(), std::future::pending()));
-    saascript_common::http::serve(app(state, &config.http), &config.http)
+    saascript_common::http::serve(app, &config.http)
         .await
         .map_err(|e| BillingError::Internal(format!("serving: {e}")))
 }

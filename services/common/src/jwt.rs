@@ -25,6 +25,10 @@ pub struct Claims {
     /// The tenant the token acts for; None for a platform admin outside any tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// The uid of that Tenant when the token was issued. Tenant names are reused after a
+    /// deletion, so a token is good only for the Tenant whose uid it carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_uid: Option<String>,
     /// `owner`, `admin`, `member`, or `platform-admin`.
     #[serde(default)]
     pub roles: Vec<String>,

@@ -10,6 +10,7 @@ pub mod event_outbox;
 pub mod events;
 pub mod extract;
 pub mod http;
+pub mod input;
 pub mod jwt;
 pub mod openapi;
 pub mod problem;

@@ -24,6 +24,9 @@ pub struct Problem {
     pub detail: String,
     /// A stable machine-readable code, such as `token_expired`.
     pub code: String,
+    /// The input field at fault, as a path (`address.city`), where it is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl Problem {
@@ -35,7 +38,14 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             code: code.to_string(),
+            field: None,
         }
+    }
+
+    /// The same problem, naming the input field at fault.
+    pub fn with_field(mut self, field: impl Into<String>) -> Problem {
+        self.field = Some(field.into());
+        self
     }
 }
 
@@ -56,6 +66,10 @@ pub trait ApiError: std::error::Error {
     fn status(&self) -> StatusCode;
     /// A stable code for the client, one per kind of error.
     fn code(&self) -> &'static str;
+    /// The input field at fault, where the error is about one.
+    fn field(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The response for `error`. For a 500, the cause is logged and the client sees only that an
@@ -69,7 +83,12 @@ pub fn problem_response<E: ApiError + ?Sized>(error: &E) -> Response {
     } else {
         error.to_string()
     };
-    Problem::new(status, error.code(), detail).into_response()
+    let problem = Problem::new(status, error.code(), detail);
+    match error.field() {
+        Some(field) => problem.with_field(field),
+        None => problem,
+    }
+    .into_response()
 }
 
 #[cfg(test)]

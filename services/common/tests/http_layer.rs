@@ -142,3 +142,82 @@ async fn health_and_readiness_say_what_is_wrong() {
             .contains("saascript_test_http_requests_total")
     );
 }
+
+/// A route with typed path and query parameters, taken through the kit's extractors.
+fn typed_service() -> Router {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[allow(dead_code)]
+        limit: u32,
+    }
+    let routes = Router::new().route(
+        "/orders/{id}",
+        get(
+            |saascript_common::input::Path(id): saascript_common::input::Path<u64>,
+             saascript_common::input::Query(_page): saascript_common::input::Query<Page>| async move {
+                format!("order {id}")
+            },
+        ),
+    );
+    app(routes, &config(), HttpMetrics::new("test"), always_ready())
+}
+
+fn problem_of(
+    status: StatusCode,
+    headers: &axum::http::HeaderMap,
+    body: &str,
+) -> serde_json::Value {
+    assert_eq!(
+        headers["content-type"], "application/problem+json",
+        "{status}: {body}"
+    );
+    let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(problem["status"], status.as_u16(), "{body}");
+    problem
+}
+
+#[tokio::test]
+async fn bad_path_and_query_parameters_are_problems() {
+    let app = typed_service();
+    let (status, _, body) = send(&app, get_req("/orders/7?limit=3")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "order 7"));
+
+    let (status, headers, body) = send(&app, get_req("/orders/seven?limit=3")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(problem_of(status, &headers, &body)["code"], "path_invalid");
+
+    let (status, headers, body) = send(&app, get_req("/orders/7?limit=many")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let problem = problem_of(status, &headers, &body);
+    assert_eq!(problem["code"], "query_invalid");
+    assert_eq!(problem["field"], "limit", "{problem}");
+
+    let (status, headers, body) = send(&app, get_req("/orders/7")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let problem = problem_of(status, &headers, &body);
+    assert_eq!(problem["code"], "query_invalid");
+    assert_eq!(problem["field"], "limit", "{problem}");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_are_problems() {
+    let app = typed_service();
+    let (status, headers, body) = send(&app, get_req("/no/such/route")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        problem_of(status, &headers, &body)["code"],
+        "route_not_found"
+    );
+
+    let request = Request::delete("/orders/7").body(Body::empty()).unwrap();
+    let (status, headers, body) = send(&app, request).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert_eq!(
+        problem_of(status, &headers, &body)["code"],
+        "method_not_allowed"
+    );
+    assert!(
+        headers["allow"].to_str().unwrap().contains("GET"),
+        "the Allow header survives: {headers:?}"
+    );
+}

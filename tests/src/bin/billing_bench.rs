@@ -98,7 +98,7 @@ async fn main() {
     // Signature checks.
     let body = vec![b'x'; 2048];
     let header = saascript_billing::stripe::signature::sign(&body, WEBHOOK_SECRET, now());
-    let secrets = vec![WEBHOOK_SECRET.to_string()];
+    let secrets = vec![saascript_common::Sensitive::new(WEBHOOK_SECRET)];
     let checks = 200_000;
     let started = Instant::now();
     for _ in 0..checks {

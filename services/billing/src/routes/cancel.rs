@@ -1,9 +1,9 @@
 //! POST /billing/subscription/cancel and /resume: cancel at the end of the paid period, or take
 //! that back before it comes.
 
-use axum::Json;
 use axum::extract::State;
 use saascript_common::extract::TenantManager;
+use saascript_common::input::Json;
 
 use super::overview::{BillingOverview, build};
 use crate::AppState;

@@ -5,14 +5,14 @@
 //! subscription is created here. Either way the Tenant's plan changes only once Stripe confirms:
 //! when the subscription Stripe returns is active or trialing, or later by webhook.
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use saascript_catalog::Billing;
 use saascript_common::extract::TenantManager;
+use saascript_common::input::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::idempotency_key::IdempotencyKey;
 use super::overview::{BillingOverview, build};
 use crate::AppState;
 use crate::customers::TenantId;
@@ -35,17 +35,26 @@ pub struct ChangePlan {
     responses(
         (status = 200, description = "The tenant's billing after the change", body = BillingOverview),
         (status = 402, description = "stripe_refused: the card was declined"),
+        (status = 400, description = "idempotency_key_invalid: longer than 190 characters, or not printable ASCII"),
         (status = 403, description = "role_required: only an owner or admin"),
         (status = 409, description = "conflict: a contract plan is set by a platform admin, or the tenant is being deleted"),
-        (status = 422, description = "invalid_input: unknown plan, or a payment method Stripe refused"),
+        (status = 422, description = "invalid_input: unknown plan, a paymentMethod that is not a Stripe id (`field` says so), or a payment method Stripe refused"),
     ))]
 pub async fn change_plan(
     State(state): State<AppState>,
     manager: TenantManager,
-    headers: HeaderMap,
+    IdempotencyKey(client_key): IdempotencyKey,
     Json(body): Json<ChangePlan>,
 ) -> Result<Json<BillingOverview>> {
     let tenant = manager.tenant.as_str();
+    if let Some(payment_method) = &body.payment_method
+        && !crate::stripe::ids::is_payment_method_id(payment_method)
+    {
+        return Err(BillingError::InvalidField {
+            field: "paymentMethod",
+            message: "paymentMethod must be a Stripe payment method id (pm_...)".into(),
+        });
+    }
     let plan = state.catalog.plan(&body.plan).ok_or_else(|| {
         BillingError::Invalid(format!(
             "plan {:?} is not in the catalog; choose one of: {}",
@@ -140,7 +149,7 @@ pub async fn change_plan(
                         .as_ref()
                         .and_then(|s| s.stripe_subscription_id.clone())
                         .unwrap_or_else(|| "first".into());
-                    let key = match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+                    let key = match &client_key {
                         Some(k) => format!("saascript-subscribe-{}-{k}", tenant_id.uid),
                         None => format!("saascript-subscribe-{}-{last}-{price_id}", tenant_id.uid),
                     };

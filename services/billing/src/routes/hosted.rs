@@ -3,10 +3,10 @@
 //! fallback (PUT /billing/subscription with a payment method). The calls themselves are the real
 //! ones, made against whatever STRIPE_API_BASE points at.
 
-use axum::Json;
 use axum::extract::State;
 use saascript_catalog::Billing;
 use saascript_common::extract::TenantManager;
+use saascript_common::input::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -1,9 +1,9 @@
 //! GET /billing/invoices (from Stripe) and GET /billing/refunds (as recorded from Stripe's
 //! charge.refunded events).
 
-use axum::Json;
 use axum::extract::State;
 use saascript_common::extract::TenantManager;
+use saascript_common::input::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 

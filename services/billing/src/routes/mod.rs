@@ -4,6 +4,7 @@
 pub mod cancel;
 pub mod change_plan;
 pub mod hosted;
+pub mod idempotency_key;
 pub mod invoices;
 pub mod overview;
 pub mod webhook;

@@ -1,9 +1,9 @@
 //! GET /billing/subscription: the tenant's plan, what Stripe says, and the plans on offer.
 
-use axum::Json;
 use axum::extract::State;
 use saascript_catalog::Billing;
 use saascript_common::extract::TenantManager;
+use saascript_common::input::Json;
 use saascript_crds::Condition;
 use serde::Serialize;
 use utoipa::ToSchema;

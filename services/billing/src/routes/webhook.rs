@@ -1,10 +1,10 @@
 //! POST /billing/webhooks/stripe: public (the gateway lets it through), trusted only through its
 //! signature. The body is taken raw, because the signature covers the exact bytes.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use saascript_common::input::Json;
 use serde_json::{Value, json};
 
 use crate::AppState;

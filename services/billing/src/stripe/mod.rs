@@ -1,6 +1,7 @@
 //! Billing's Stripe API: async-stripe's client (API base, secret key, idempotency keys) with
 //! form parameters written out per call and responses read into `objects`.
 
+pub mod ids;
 pub mod objects;
 pub mod signature;
 
@@ -85,6 +86,13 @@ impl StripeApi {
         payment_method: &str,
         customer: &str,
     ) -> Result<objects::IdOnly, BillingError> {
+        // The id goes into the URL path: only Stripe's own shape may.
+        if !ids::is_payment_method_id(payment_method) {
+            return Err(BillingError::InvalidField {
+                field: "paymentMethod",
+                message: "paymentMethod must be a Stripe payment method id (pm_...)".into(),
+            });
+        }
         let form = vec![("customer".into(), customer.into())];
         self.send(
             StripeMethod::Post,

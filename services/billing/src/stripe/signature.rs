@@ -3,6 +3,7 @@
 //! configured while we roll ours. Either way one match is enough. Pure: the time is a value.
 
 use aws_lc_rs::hmac;
+use saascript_common::Sensitive;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -24,7 +25,7 @@ pub enum SignatureError {
 pub fn verify(
     header: Option<&str>,
     body: &[u8],
-    secrets: &[String],
+    secrets: &[Sensitive],
     now: i64,
     tolerance: i64,
 ) -> Result<(), SignatureError> {
@@ -67,7 +68,7 @@ pub fn verify(
     signed.push(b'.');
     signed.extend_from_slice(body);
     for secret in secrets {
-        let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+        let key = hmac::Key::new(hmac::HMAC_SHA256, secret.expose().as_bytes());
         // hmac::verify compares in constant time.
         if signatures
             .iter()
@@ -109,8 +110,8 @@ mod tests {
     const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid"}"#;
     const NOW: i64 = 1_800_000_000;
 
-    fn secrets(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn secrets(list: &[&str]) -> Vec<Sensitive> {
+        list.iter().map(|s| Sensitive::new(*s)).collect()
     }
 
     #[test]

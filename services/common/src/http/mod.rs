@@ -1,11 +1,11 @@
 //! The HTTP layer every service shares: config, request ids and spans, Prometheus metrics,
-//! health endpoints, body limits and timeouts that answer with problems, and `serve` with
+//! health endpoints, body limits, timeouts and unknown routes that answer with problems, and `serve` with
 //! graceful shutdown.
 
 pub mod config;
 pub mod health;
-pub mod limits;
 pub mod metrics;
+pub mod plain_errors;
 pub mod request_id;
 pub mod serve;
 

@@ -8,8 +8,8 @@ use tower_http::timeout::TimeoutLayer;
 
 use super::config::HttpConfig;
 use super::health::{ReadinessCheck, routes};
-use super::limits::problems_for_limits;
 use super::metrics::{self, HttpMetrics};
+use super::plain_errors::as_problems;
 use super::request_id;
 
 /// The service's routes with the operational routes and the shared layers: request ids and
@@ -27,7 +27,7 @@ pub fn app(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout(),
         ))
-        .layer(from_fn(problems_for_limits))
+        .layer(from_fn(as_problems))
         .layer(from_fn_with_state(metrics, metrics::middleware))
         .layer(from_fn(request_id::middleware))
 }
