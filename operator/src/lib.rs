@@ -54,6 +54,14 @@ async fn counting_client(metrics: Arc<metrics::Metrics>) -> Result<kube::Client>
     let config = kube::Config::infer()
         .await
         .map_err(|e| Error::Config(format!("no Kubernetes configuration (set KUBECONFIG): {e}")))?;
+    counting_client_from(config, metrics)
+}
+
+/// A client on `config` that counts every request other than a GET in `metrics`.
+pub fn counting_client_from(
+    config: kube::Config,
+    metrics: Arc<metrics::Metrics>,
+) -> Result<kube::Client> {
     let count =
         tower::util::MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
             if request.method() != http::Method::GET {

@@ -39,6 +39,7 @@ const PAYMENT_OK: &str = crate::subscription::payment::PAYMENT_OK;
 pub struct Metrics {
     registry: Mutex<Registry>,
     reconciles: Counter,
+    reconciles_completed: Counter,
     failures: Family<ErrorLabels, Counter>,
     duration: Histogram,
     phases: Family<PhaseLabels, Gauge>,
@@ -46,6 +47,7 @@ pub struct Metrics {
     /// The controller's cache of Tenants; the phase gauge is counted from it at scrape time.
     tenants: Mutex<Option<Store<Tenant>>>,
     subscription_reconciles: Counter,
+    subscription_reconciles_completed: Counter,
     subscription_failures: Family<ErrorLabels, Counter>,
     payments: Family<PaymentLabels, Gauge>,
     suspended_for_payment: Gauge,
@@ -63,6 +65,7 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("saascript_operator");
         let reconciles = Counter::default();
+        let reconciles_completed = Counter::default();
         let failures = Family::<ErrorLabels, Counter>::default();
         let duration = Histogram::new(exponential_buckets(0.005, 2.0, 14));
         let phases = Family::<PhaseLabels, Gauge>::default();
@@ -71,6 +74,11 @@ impl Metrics {
             "reconciles",
             "Tenant reconciles started",
             reconciles.clone(),
+        );
+        registry.register(
+            "reconciles_completed",
+            "Tenant reconciles finished, whether they succeeded, failed or were cancelled",
+            reconciles_completed.clone(),
         );
         registry.register(
             "reconcile_failures",
@@ -89,6 +97,7 @@ impl Metrics {
             kube_writes.clone(),
         );
         let subscription_reconciles = Counter::default();
+        let subscription_reconciles_completed = Counter::default();
         let subscription_failures = Family::<ErrorLabels, Counter>::default();
         let payments = Family::<PaymentLabels, Gauge>::default();
         let suspended_for_payment = Gauge::default();
@@ -96,6 +105,11 @@ impl Metrics {
             "subscription_reconciles",
             "Subscription reconciles started",
             subscription_reconciles.clone(),
+        );
+        registry.register(
+            "subscription_reconciles_completed",
+            "Subscription reconciles finished, whether they succeeded, failed or were cancelled",
+            subscription_reconciles_completed.clone(),
         );
         registry.register(
             "subscription_reconcile_failures",
@@ -115,12 +129,14 @@ impl Metrics {
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
+            reconciles_completed,
             failures,
             duration,
             phases,
             kube_writes,
             tenants: Mutex::new(None),
             subscription_reconciles,
+            subscription_reconciles_completed,
             subscription_failures,
             payments,
             suspended_for_payment,
@@ -128,8 +144,10 @@ impl Metrics {
         }
     }
 
-    pub fn subscription_reconcile_started(&self) {
+    /// Counts a Subscription reconcile, and its end when the guard drops.
+    pub fn subscription_reconcile_started(&self) -> Finished<'_> {
         self.subscription_reconciles.inc();
+        Finished(&self.subscription_reconciles_completed)
     }
 
     pub fn subscription_reconcile_failed(&self, error: &Error) {
@@ -164,12 +182,13 @@ impl Metrics {
         self.suspended_for_payment.set(suspended);
     }
 
-    /// Counts a reconcile and times it until the guard drops.
+    /// Counts a reconcile, and times it and counts its end when the guard drops.
     pub fn reconcile_started(&self) -> ReconcileTimer<'_> {
         self.reconciles.inc();
         ReconcileTimer {
             metrics: self,
             started: Instant::now(),
+            _finished: Finished(&self.reconciles_completed),
         }
     }
 
@@ -239,9 +258,22 @@ impl Metrics {
     }
 }
 
+/// A reconcile counted as started: it counts as finished when this drops, whatever way it ends
+/// (success, failure, or a cancelled future). Started minus finished is what is in flight.
+#[must_use = "the reconcile counts as finished when this drops"]
+pub struct Finished<'a>(&'a Counter);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.inc();
+    }
+}
+
+#[must_use = "the reconcile is timed until this drops"]
 pub struct ReconcileTimer<'a> {
     metrics: &'a Metrics,
     started: Instant,
+    _finished: Finished<'a>,
 }
 
 impl Drop for ReconcileTimer<'_> {
@@ -284,14 +316,36 @@ mod tests {
     }
 
     #[test]
+    fn a_reconcile_counts_as_finished_only_once_its_guard_drops() {
+        let metrics = Metrics::new();
+        let running = metrics.reconcile_started();
+        let text = metrics.encode();
+        assert!(
+            text.contains("saascript_operator_reconciles_total 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("saascript_operator_reconciles_completed_total 0"),
+            "{text}"
+        );
+        drop(running);
+        let text = metrics.encode();
+        assert!(
+            text.contains("saascript_operator_reconciles_completed_total 1"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn subscription_figures_are_apart_from_the_tenant_ones() {
         let metrics = Metrics::new();
-        metrics.subscription_reconcile_started();
+        drop(metrics.subscription_reconcile_started());
         metrics.subscription_reconcile_failed(&Error::DeletionBlocked);
         metrics.set_payments([("Active", 3), ("PastDue", 1)], 1);
         let text = metrics.encode();
         for line in [
             "saascript_operator_subscription_reconciles_total 1",
+            "saascript_operator_subscription_reconciles_completed_total 1",
             "saascript_operator_subscription_reconcile_failures_total{error=\"deletion_blocked\"} 1",
             "saascript_operator_subscriptions{reason=\"PastDue\"} 1",
             "saascript_operator_subscriptions{reason=\"Active\"} 3",

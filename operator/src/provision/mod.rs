@@ -60,6 +60,9 @@ pub struct Outcome {
     /// Whether the resource can be used now. False while it is still being created
     /// (a DynamoDB table that is CREATING, for example).
     pub ready: bool,
+    /// The resource is in place but the tenant's credentials for it are turned off, because the
+    /// tenant is suspended. Only a system that has per-tenant credentials can say so.
+    pub access_suspended: bool,
     /// A sentence for the condition's message.
     pub message: String,
 }
@@ -68,6 +71,7 @@ impl Outcome {
     pub fn ready(message: impl Into<String>) -> Outcome {
         Outcome {
             ready: true,
+            access_suspended: false,
             message: message.into(),
         }
     }
@@ -75,6 +79,16 @@ impl Outcome {
     pub fn pending(message: impl Into<String>) -> Outcome {
         Outcome {
             ready: false,
+            access_suspended: false,
+            message: message.into(),
+        }
+    }
+
+    /// In place, with the tenant's access taken away while it is suspended.
+    pub fn access_suspended(message: impl Into<String>) -> Outcome {
+        Outcome {
+            ready: true,
+            access_suspended: true,
             message: message.into(),
         }
     }

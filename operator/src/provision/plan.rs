@@ -48,6 +48,10 @@ pub struct TenantPlan {
     /// The Kafka topic suffixes every tenant gets (`events`, ...).
     pub topic_suffixes: Vec<String>,
     pub shared: SharedNames,
+    /// Suspended by `spec.suspended` or for a lapsed payment. The gateway refusing the tenant is
+    /// not enough: every system that gives the tenant credentials turns them off while this
+    /// holds, and back on (with the same passwords) once it no longer does.
+    pub suspended: bool,
 }
 
 impl TenantPlan {
@@ -157,6 +161,7 @@ pub(crate) mod tests {
             },
             topic_suffixes: vec!["events".into(), "audit".into()],
             shared: SharedNames::default(),
+            suspended: false,
         }
     }
 

@@ -4,7 +4,8 @@
 //! shared tenant registry (row-level security on shared tables keys on it).
 //!
 //! Isolation rests on privileges, not on passwords: a server with `trust` authentication accepts
-//! any password, but never a connection to a database the role may not CONNECT to.
+//! any password, but never a connection to a database the role may not CONNECT to. For the same
+//! reason a suspended tenant's role is made NOLOGIN (its sessions ended), not given a new password.
 
 use std::time::Duration;
 
@@ -61,7 +62,20 @@ impl PostgresProvisioner {
 
     pub async fn ensure(&self, plan: &TenantPlan, password: &str) -> ProvisionResult<Outcome> {
         let role = plan.pg_role();
-        self.ensure_login_role(&role, password).await?;
+        self.ensure_role(&role, password, !plan.suspended).await?;
+        if plan.suspended {
+            // NOLOGIN only refuses new sessions; the ones already open would go on working.
+            self.end_sessions(&role).await?;
+        }
+        let outcome = |message: String| {
+            if plan.suspended {
+                Outcome::access_suspended(format!(
+                    "{message}; its logins are disabled while the tenant is suspended"
+                ))
+            } else {
+                Outcome::ready(message)
+            }
+        };
         match plan.isolation {
             Isolation::Siloed => {
                 let database = plan.pg_database();
@@ -87,9 +101,7 @@ impl PostgresProvisioner {
                     )))
                     .await
                     .map_err(classify)?;
-                Ok(Outcome::ready(format!(
-                    "database {database} owned by role {role}"
-                )))
+                Ok(outcome(format!("database {database} owned by role {role}")))
             }
             Isolation::Pooled => {
                 let shared = self.shared_pool().await?;
@@ -116,7 +128,7 @@ impl PostgresProvisioner {
                 .execute(shared)
                 .await
                 .map_err(classify)?;
-                Ok(Outcome::ready(format!(
+                Ok(outcome(format!(
                     "role {role} in the shared database {}",
                     self.shared_database
                 )))
@@ -219,9 +231,10 @@ impl PostgresProvisioner {
         Ok(Presence { present })
     }
 
-    /// Creates the role if it is missing, and sets its password and LOGIN every time, so that the
-    /// password in the tenant's Secret is always the one that works.
-    async fn ensure_login_role(&self, role: &str, password: &str) -> ProvisionResult<()> {
+    /// Creates the role if it is missing, and sets its password and LOGIN (or NOLOGIN) every
+    /// time, so that the password in the tenant's Secret is always the one that works, and works
+    /// again as it was once a suspension is lifted.
+    async fn ensure_role(&self, role: &str, password: &str, login: bool) -> ProvisionResult<()> {
         if !self.role_exists(role).await? {
             tolerate_exists(
                 self.admin
@@ -231,12 +244,26 @@ impl PostgresProvisioner {
         }
         self.admin
             .execute(sql(format!(
-                "ALTER ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}",
+                "ALTER ROLE {} WITH {} NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}",
                 ident(role),
+                if login { "LOGIN" } else { "NOLOGIN" },
                 literal(password)
             )))
             .await
             .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Terminates every session of `role`.
+    async fn end_sessions(&self, role: &str) -> ProvisionResult<()> {
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE usename = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(role)
+        .execute(&self.admin)
+        .await
+        .map_err(classify)?;
         Ok(())
     }
 

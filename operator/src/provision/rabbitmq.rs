@@ -1,7 +1,8 @@
 //! RabbitMQ, through the management HTTP API. A siloed tenant gets vhost `tenant-<name>`, a user
 //! and full permissions on that vhost only. A pooled tenant gets a user on the shared vhost that
 //! may publish to the shared topic exchange only with routing keys `tenant.<name>.*`, and read only
-//! its own queue, which is bound with that pattern.
+//! its own queue, which is bound with that pattern. While the tenant is suspended the user keeps
+//! its password but has no permissions, and its connections are closed.
 
 use std::time::Duration;
 
@@ -53,61 +54,109 @@ impl RabbitMqProvisioner {
             json!({ "password": password, "tags": "" }),
         )
         .await?;
+        let described = match plan.isolation {
+            Isolation::Siloed => format!("vhost {vhost} with user {user}"),
+            Isolation::Pooled => {
+                self.ensure_pooled_queue(plan).await?;
+                format!(
+                    "user {user} on the shared vhost {vhost}, routing keys {}*",
+                    plan.routing_prefix()
+                )
+            }
+        };
+        if plan.suspended {
+            self.revoke_access(&vhost, &user).await?;
+            return Ok(Outcome::access_suspended(format!(
+                "{described}; its permissions are taken away while the tenant is suspended"
+            )));
+        }
+        self.grant_access(plan, &vhost, &user).await?;
+        Ok(Outcome::ready(described))
+    }
+
+    /// The shared topic exchange, and the tenant's queue bound to it with its routing keys.
+    async fn ensure_pooled_queue(&self, plan: &TenantPlan) -> ProvisionResult<()> {
+        let vhost = plan.rabbitmq_vhost();
+        let exchange = &plan.shared.exchange;
+        let queue = plan.pooled_queue();
+        self.put(
+            &format!("exchanges/{}/{}", enc(&vhost), enc(exchange)),
+            json!({ "type": "topic", "durable": true }),
+        )
+        .await?;
+        self.put(
+            &format!("queues/{}/{}", enc(&vhost), enc(&queue)),
+            json!({ "durable": true }),
+        )
+        .await?;
+        // Binding twice with the same key is a no-op in RabbitMQ.
+        self.send(
+            Method::POST,
+            &format!(
+                "bindings/{}/e/{}/q/{}",
+                enc(&vhost),
+                enc(exchange),
+                enc(&queue)
+            ),
+            Some(json!({ "routing_key": format!("{}*", plan.routing_prefix()) })),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Siloed: everything in its own vhost. Pooled: publish to the shared exchange with its own
+    /// routing keys only, and read its own queue only.
+    async fn grant_access(
+        &self,
+        plan: &TenantPlan,
+        vhost: &str,
+        user: &str,
+    ) -> ProvisionResult<()> {
+        let permissions = format!("permissions/{}/{}", enc(vhost), enc(user));
         match plan.isolation {
             Isolation::Siloed => {
                 self.put(
-                    &format!("permissions/{}/{}", enc(&vhost), enc(&user)),
+                    &permissions,
                     json!({ "configure": ".*", "write": ".*", "read": ".*" }),
                 )
-                .await?;
-                Ok(Outcome::ready(format!("vhost {vhost} with user {user}")))
+                .await
             }
             Isolation::Pooled => {
                 let exchange = &plan.shared.exchange;
-                let queue = plan.pooled_queue();
                 let keys = format!("^{}", regex_escape(&plan.routing_prefix()));
                 self.put(
-                    &format!("exchanges/{}/{}", enc(&vhost), enc(exchange)),
-                    json!({ "type": "topic", "durable": true }),
-                )
-                .await?;
-                self.put(
-                    &format!("queues/{}/{}", enc(&vhost), enc(&queue)),
-                    json!({ "durable": true }),
-                )
-                .await?;
-                // Binding twice with the same key is a no-op in RabbitMQ.
-                self.send(
-                    Method::POST,
-                    &format!(
-                        "bindings/{}/e/{}/q/{}",
-                        enc(&vhost),
-                        enc(exchange),
-                        enc(&queue)
-                    ),
-                    Some(json!({ "routing_key": format!("{}*", plan.routing_prefix()) })),
-                )
-                .await?;
-                self.put(
-                    &format!("permissions/{}/{}", enc(&vhost), enc(&user)),
+                    &permissions,
                     json!({
                         "configure": "^$",
                         "write": format!("^{}$", regex_escape(exchange)),
-                        "read": format!("^{}$", regex_escape(&queue)),
+                        "read": format!("^{}$", regex_escape(&plan.pooled_queue())),
                     }),
                 )
                 .await?;
                 self.put(
-                    &format!("topic-permissions/{}/{}", enc(&vhost), enc(&user)),
+                    &format!("topic-permissions/{}/{}", enc(vhost), enc(user)),
                     json!({ "exchange": exchange, "write": keys, "read": keys }),
                 )
-                .await?;
-                Ok(Outcome::ready(format!(
-                    "user {user} on the shared vhost {vhost}, routing keys {}*",
-                    plan.routing_prefix()
-                )))
+                .await
             }
         }
+    }
+
+    /// Without permissions on the vhost the user cannot open it. A channel that is already open
+    /// keeps the permissions it has checked, so the user's connections are closed too.
+    async fn revoke_access(&self, vhost: &str, user: &str) -> ProvisionResult<()> {
+        self.delete(&format!("permissions/{}/{}", enc(vhost), enc(user)))
+            .await?;
+        self.delete(&format!("topic-permissions/{}/{}", enc(vhost), enc(user)))
+            .await?;
+        self.close_connections(user).await
+    }
+
+    /// The broker's own tracking of connections, so a connection opened a moment ago is
+    /// closed too (the management API's connection list lags behind).
+    async fn close_connections(&self, user: &str) -> ProvisionResult<()> {
+        self.delete(&format!("connections/username/{}", enc(user)))
+            .await
     }
 
     /// The user goes under both policies (it is a credential). `Delete` also removes the

@@ -1,5 +1,6 @@
 //! Redis: an ACL user `tenant-<name>` that may touch only keys (and channels) matching
-//! `t:<name>:*`, with the dangerous and admin commands taken away.
+//! `t:<name>:*`, with the dangerous and admin commands taken away; turned off, and its
+//! connections killed, while the tenant is suspended.
 //!
 //! Redis keeps ACL users in memory, so a restarted Redis loses them; the periodic resync of
 //! every Tenant puts them back.
@@ -47,12 +48,13 @@ impl RedisProvisioner {
         let mut connection = self.connection().await?;
         let user = plan.redis_user();
         let pattern = format!("{}*", plan.redis_key_prefix());
-        // `reset` first, so that the user has exactly these rules, whatever it had before.
+        // `reset` first, so that the user has exactly these rules, whatever it had before. A
+        // suspended tenant's user keeps them and its password, but is `off`: AUTH as it fails.
         let _: () = redis::cmd("ACL")
             .arg("SETUSER")
             .arg(&user)
             .arg("reset")
-            .arg("on")
+            .arg(if plan.suspended { "off" } else { "on" })
             .arg(format!(">{password}"))
             .arg(format!("~{pattern}"))
             .arg(format!("&{pattern}"))
@@ -62,8 +64,20 @@ impl RedisProvisioner {
             .query_async(&mut connection)
             .await
             .map_err(classify)?;
-        Ok(Outcome::ready(format!(
-            "ACL user {user} limited to keys {pattern}"
+        let described = format!("ACL user {user} limited to keys {pattern}");
+        if !plan.suspended {
+            return Ok(Outcome::ready(described));
+        }
+        // `off` refuses new AUTHs only; the connections already authenticated go on.
+        let _: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("USER")
+            .arg(&user)
+            .query_async(&mut connection)
+            .await
+            .map_err(classify)?;
+        Ok(Outcome::access_suspended(format!(
+            "{described}; it is off while the tenant is suspended"
         )))
     }
 

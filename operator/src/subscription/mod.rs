@@ -48,7 +48,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
 }
 
 pub async fn reconcile(subscription: Arc<Subscription>, ctx: Arc<Context>) -> Result<Action> {
-    ctx.metrics.subscription_reconcile_started();
+    let _finished = ctx.metrics.subscription_reconcile_started();
     let name = subscription.name_any();
     let namespace = subscription.namespace().unwrap_or_default();
     async {

@@ -49,6 +49,7 @@ pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
 
     let payment = payment_standing(&tenant, &plan, ctx).await?;
     plan.entitlements = payment.entitlements;
+    plan.suspended |= payment.suspended;
 
     let namespace_result = apply_namespace(&plan, ctx).await;
     let passwords = match &namespace_result {

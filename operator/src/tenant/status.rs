@@ -12,6 +12,9 @@ pub const READY: &str = "Ready";
 pub const NAMESPACE_READY: &str = "NamespaceReady";
 pub const SUSPENDED: &str = "Suspended";
 pub const DELETION_BLOCKED: &str = "DeletionBlocked";
+/// The reason of a system's condition while the tenant's credentials there are turned off. The
+/// condition stays True: the resource is as it should be for a suspended tenant.
+pub const ACCESS_SUSPENDED: &str = "AccessSuspended";
 
 /// What one reconcile found.
 pub struct Observation {
@@ -75,6 +78,9 @@ pub fn provisioned_status(
     for (system, result) in &observed.systems {
         let type_ = system.condition_type();
         let (ok, reason, message) = match result {
+            Ok(outcome) if outcome.ready && outcome.access_suspended => {
+                (true, ACCESS_SUSPENDED.to_string(), outcome.message.clone())
+            }
             Ok(outcome) if outcome.ready => {
                 (true, "Provisioned".to_string(), outcome.message.clone())
             }
@@ -334,6 +340,33 @@ mod tests {
                 .unwrap()
                 .is_true()
         );
+    }
+
+    #[test]
+    fn access_taken_away_shows_in_the_systems_reason_and_keeps_it_ready() {
+        let mut systems = all_ready();
+        systems[0].1 = Ok(Outcome::access_suspended("logins disabled"));
+        let mut observed = observation(systems);
+        observed.suspended = true;
+        let before = provisioned_status(None, &observation(all_ready()), &at(10));
+        let status = provisioned_status(Some(&before), &observed, &at(20));
+        let database = find_condition(&status.conditions, "DatabaseReady").unwrap();
+        assert!(database.is_true());
+        assert_eq!(database.reason, ACCESS_SUSPENDED);
+        assert_eq!(
+            database.last_transition_time,
+            at(10),
+            "only the reason changed"
+        );
+        let changed: Vec<_> = transitions(Some(&before), &status)
+            .iter()
+            .map(|c| c.type_.clone())
+            .collect();
+        assert!(
+            changed.contains(&"DatabaseReady".to_string()),
+            "taking access away is an Event: {changed:?}"
+        );
+        assert!(find_condition(&status.conditions, READY).unwrap().is_true());
     }
 
     #[test]

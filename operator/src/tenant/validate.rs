@@ -69,6 +69,8 @@ pub fn validate(tenant: &Tenant, settings: &Settings<'_>) -> Result<TenantPlan, 
         entitlements,
         topic_suffixes: settings.topic_suffixes.to_vec(),
         shared: settings.shared.clone(),
+        // A lapsed payment is read from the Subscription, later in the reconcile.
+        suspended: spec.suspended,
     })
 }
 
