@@ -6,8 +6,10 @@
 //! that starts it; nothing is ever skipped.
 
 pub mod auth_server;
+pub mod backing_systems;
 pub mod billing_fixture;
 pub mod billing_server;
+pub mod black_hole;
 pub mod crds;
 pub mod databases;
 pub mod endpoints;
@@ -19,6 +21,8 @@ pub mod operator;
 pub mod private_api_server;
 pub mod stripe_fake;
 pub mod tcp_proxy;
+pub mod tenant_credentials;
+pub mod tenant_guard;
 pub mod tenants;
 pub mod test_env;
 pub mod unique;

@@ -3,15 +3,12 @@
 //! each other's tenants.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use http::Method;
-use kube::client::ClientBuilder;
 use saascript_operator::metrics::Metrics;
 use saascript_operator::{Config, Context};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tower::util::MapRequestLayer;
 
 use crate::endpoints::{Dependency, workspace_root};
 use crate::test_env::TestEnv;
@@ -38,17 +35,41 @@ pub fn test_config(env: &TestEnv, run_id: &str) -> Config {
     config
 }
 
+/// How long the operator must start no reconcile and send no write to count as quiet. The watch
+/// event that a reconcile's own write causes reaches the controller within milliseconds here.
+const QUIET: Duration = Duration::from_millis(1500);
+
+/// How long a test waits for the operator to become quiet.
+const QUIET_LIMIT: Duration = Duration::from_secs(60);
+
+/// What the operator has done so far, from its own metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Activity {
+    pub tenant_reconciles_started: u64,
+    pub tenant_reconciles_finished: u64,
+    pub subscription_reconciles_started: u64,
+    pub subscription_reconciles_finished: u64,
+    /// Requests other than GET sent to the API server.
+    pub writes: u64,
+}
+
+impl Activity {
+    /// Every reconcile that started has finished.
+    pub fn idle(&self) -> bool {
+        self.tenant_reconciles_started == self.tenant_reconciles_finished
+            && self.subscription_reconciles_started == self.subscription_reconciles_finished
+    }
+}
+
 /// An operator running in a background task.
 pub struct RunningOperator {
     pub context: Arc<Context>,
-    /// Write requests (anything but GET) this operator's client has sent.
-    pub writes: Arc<AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
 impl RunningOperator {
-    /// Starts an operator with `config`, its client counting write requests.
+    /// Starts an operator with `config`, its client counting write requests in its metrics.
     pub async fn start(env: &TestEnv, config: Config) -> RunningOperator {
         Self::launch(env, config, false).await
     }
@@ -59,23 +80,15 @@ impl RunningOperator {
     }
 
     async fn launch(env: &TestEnv, config: Config, elected: bool) -> RunningOperator {
-        let writes = Arc::new(AtomicU64::new(0));
-        let counter = writes.clone();
-        let count_writes =
-            MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
-                if request.method() != Method::GET {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                }
-                request
-            });
-        let client = ClientBuilder::try_from(env.kube_config().await)
-            .expect("a client stack for the local API server")
-            .with_layer(&count_writes)
-            .build();
+        let metrics = Arc::new(Metrics::new());
+        let client =
+            saascript_operator::counting_client_from(env.kube_config().await, metrics.clone())
+                .expect("a client stack for the local API server");
         let client = env.checked(client).await;
-        crate::crds::install_crds(&client).await;
+        // Installed with a client of its own, so that only the operator's requests are counted.
+        crate::crds::install_crds(&env.kube().await).await;
         let context = Arc::new(
-            Context::new(client, config, Arc::new(Metrics::new()))
+            Context::new(client, config, metrics)
                 .unwrap_or_else(|e| panic!("the operator could not start: {e}")),
         );
         let (stop, stopped) = oneshot::channel::<()>();
@@ -100,7 +113,6 @@ impl RunningOperator {
         };
         RunningOperator {
             context,
-            writes,
             stop: Some(stop),
             task: Some(task),
         }
@@ -127,14 +139,64 @@ impl RunningOperator {
         }
     }
 
+    /// Write requests (anything but GET) this operator's client has sent, from its own metrics.
     pub fn write_count(&self) -> u64 {
-        self.writes.load(Ordering::SeqCst)
+        self.counter("saascript_operator_kube_write_requests_total")
     }
 
-    /// Reconciles started so far, from the operator's own metrics.
+    /// Tenant reconciles started so far, from the operator's own metrics.
     pub fn reconciles(&self) -> u64 {
-        self.metric("saascript_operator_reconciles_total")
-            .unwrap_or(0.0) as u64
+        self.counter("saascript_operator_reconciles_total")
+    }
+
+    /// What the operator has done so far.
+    pub fn activity(&self) -> Activity {
+        Activity {
+            tenant_reconciles_started: self.reconciles(),
+            tenant_reconciles_finished: self
+                .counter("saascript_operator_reconciles_completed_total"),
+            subscription_reconciles_started: self
+                .counter("saascript_operator_subscription_reconciles_total"),
+            subscription_reconciles_finished: self
+                .counter("saascript_operator_subscription_reconciles_completed_total"),
+            writes: self.write_count(),
+        }
+    }
+
+    /// Waits until every reconcile the operator started has finished and it has started none,
+    /// and written nothing, for `QUIET`; returns what it had done by then.
+    pub async fn wait_quiet(&self) -> Activity {
+        self.wait_quiet_after(|_| true, "nothing").await
+    }
+
+    /// Waits until `happened` holds of the operator's activity (a reconcile has started since
+    /// some reading, say), then until it is quiet; returns what it had done by then.
+    pub async fn wait_quiet_after(
+        &self,
+        happened: impl Fn(&Activity) -> bool,
+        what: &str,
+    ) -> Activity {
+        let deadline = Instant::now() + QUIET_LIMIT;
+        let mut seen = self.activity();
+        let mut unchanged_since = Instant::now();
+        loop {
+            let now = self.activity();
+            if now != seen {
+                seen = now;
+                unchanged_since = Instant::now();
+            } else if happened(&now) && now.idle() && unchanged_since.elapsed() >= QUIET {
+                return now;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {QUIET_LIMIT:?} for {what} and then for the operator to be quiet, in vain: {now:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn counter(&self, series: &str) -> u64 {
+        self.metric(series).unwrap_or(0.0) as u64
     }
 
     /// The value of one series of the operator's metrics, named with its labels as exposed
@@ -172,39 +234,6 @@ pub fn plan_of(
     };
     saascript_operator::tenant::validate::validate(tenant, &settings)
         .unwrap_or_else(|e| panic!("the tenant does not validate: {e:?}"))
-}
-
-/// Everything of the tenant's that exists in any backing system, as the provisioners observe it.
-pub async fn leftovers(
-    ctx: &Context,
-    plan: &saascript_operator::provision::TenantPlan,
-) -> Vec<String> {
-    let p = &ctx.provisioners;
-    let mut all = vec![];
-    all.extend(
-        p.postgres
-            .observe(plan)
-            .await
-            .expect("observe PostgreSQL")
-            .present,
-    );
-    all.extend(
-        p.rabbitmq
-            .observe(plan)
-            .await
-            .expect("observe RabbitMQ")
-            .present,
-    );
-    all.extend(p.kafka.observe(plan).await.expect("observe Kafka").present);
-    all.extend(
-        p.dynamodb
-            .observe(plan)
-            .await
-            .expect("observe DynamoDB")
-            .present,
-    );
-    all.extend(p.redis.observe(plan).await.expect("observe Redis").present);
-    all
 }
 
 /// Removes everything of the tenant's (deletionPolicy Delete), for tests that kept data on purpose.

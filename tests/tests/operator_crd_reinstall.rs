@@ -6,10 +6,9 @@ use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams};
 use saascript_crds::Tenant;
+use saascript_tests::backing_systems::{BackingSystems, TenantNames};
 use saascript_tests::crds::install_crds;
-use saascript_tests::operator::{
-    RunningOperator, leftovers, new_run_id, plan_of, remove_all, test_config,
-};
+use saascript_tests::operator::{RunningOperator, new_run_id, plan_of, remove_all, test_config};
 use saascript_tests::private_api_server::PrivateApiServer;
 use saascript_tests::tenants::{PROVISIONING, create_tenant, tenant_manifest, wait_ready};
 use saascript_tests::{Dependency, Endpoints, TestEnv, unique_name, wait};
@@ -43,21 +42,35 @@ async fn deleting_the_crd_leaves_every_tenant_resource_in_place() {
     })
     .await;
 
-    // The Tenant went with its CRD, but everything it had is still there.
-    let present = leftovers(&ctx, &plan).await;
-    for expected in [
+    // The Tenant went with its CRD, but everything it had is still there, as each system's own
+    // client sees it.
+    let names = TenantNames::new(&name, "siloed");
+    let systems = BackingSystems::connect(&env).await;
+    let everything = [
+        format!("role tenant_{}", name.replace('-', "_")),
         format!("database tenant_{}", name.replace('-', "_")),
+        format!("user tenant-{name}"),
         format!("vhost tenant-{name}"),
         format!("topic tenant.{name}.events"),
         format!("table saascript-profiles-{name}"),
         format!("ACL user tenant-{name}"),
-    ] {
-        assert!(
-            present.contains(&expected),
-            "{expected} was removed; left: {present:?}"
-        );
-    }
+    ];
+    let assert_all_there = |when: &'static str| {
+        let (systems, names, everything) = (&systems, &names, &everything);
+        async move {
+            let present = systems.present(names).await;
+            for expected in everything {
+                assert!(
+                    present.contains(expected),
+                    "{when}: {expected} was removed; left: {present:?}"
+                );
+            }
+        }
+    };
     let namespaces: Api<Namespace> = Api::all(client.clone());
+    // The operator has done whatever the CRD's deletion made it do.
+    operator.wait_quiet().await;
+    assert_all_there("after the CRD was deleted").await;
     assert!(
         namespaces
             .get_opt(&format!("tenant-{name}"))
@@ -66,8 +79,11 @@ async fn deleting_the_crd_leaves_every_tenant_resource_in_place() {
             .is_some()
     );
 
-    // Reinstalling the CRDs brings no deletion either.
+    // Reinstalling the CRDs brings no deletion either, whatever the operator does on seeing
+    // them again.
     install_crds(&client).await;
+    operator.wait_quiet().await;
+    assert_all_there("after the CRDs were reinstalled").await;
     assert!(
         namespaces
             .get_opt(&format!("tenant-{name}"))

@@ -1,17 +1,43 @@
 //! Deleting tenants: both policies leave exactly what they promise, preventDeletion holds a
-//! tenant, and an operator restarted at any point finishes the job.
+//! tenant, and an operator killed in the middle of provisioning or of a deletion, with some
+//! resources done and others not, is finished by the next one. What exists is read with each
+//! backing system's own client, never through the operator.
 
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use saascript_crds::{Tenant, TenantPhase, find_condition};
-use saascript_tests::operator::{
-    RunningOperator, leftovers, new_run_id, plan_of, remove_all, test_config,
-};
-use saascript_tests::tenants::{
-    PROVISIONING as LIMIT, create_tenant, tenant_manifest, wait_gone, wait_ready,
-};
+use saascript_operator::Config;
+use saascript_tests::backing_systems::{BackingSystems, PgRole, TenantNames};
+use saascript_tests::black_hole::BlackHole;
+use saascript_tests::operator::{RunningOperator, new_run_id, plan_of, remove_all, test_config};
+use saascript_tests::tenant_guard::TenantGuard;
+use saascript_tests::tenants::{PROVISIONING as LIMIT, tenant_manifest, wait_gone, wait_ready};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
+
+/// Every resource a tenant owns, sorted, as `BackingSystems::present` names them.
+fn everything(names: &TenantNames) -> Vec<String> {
+    let mut all = vec![
+        format!("role {}", names.pg_role()),
+        format!("user {}", names.rabbitmq_user()),
+        format!("ACL user {}", names.redis_user()),
+    ];
+    if names.siloed {
+        all.extend([
+            format!("database {}", names.pg_database()),
+            format!("vhost {}", names.rabbitmq_vhost()),
+            format!("topic {}", names.topic()),
+            format!("table {}", names.table()),
+        ]);
+    } else {
+        all.extend([
+            format!("registry row {}", names.tenant),
+            format!("queue {}", names.pooled_queue()),
+        ]);
+    }
+    all.sort();
+    all
+}
 
 #[tokio::test]
 async fn delete_removes_every_backing_resource_and_the_namespace() {
@@ -20,18 +46,22 @@ async fn delete_removes_every_backing_resource_and_the_namespace() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let client = env.kube().await;
     let tenants: Api<Tenant> = Api::all(client.clone());
+    let systems = BackingSystems::connect(&env).await;
     for isolation in ["siloed", "pooled"] {
         let name = unique_name("del");
-        create_tenant(
-            &tenants,
+        let _guard = TenantGuard::create(
+            &env,
             &tenant_manifest(&name, &run, isolation, "pro", "Delete"),
         )
         .await;
-        let ready = wait_ready(&tenants, &name).await;
-        let plan = plan_of(&operator.context, &ready);
-        assert!(
-            !leftovers(&operator.context, &plan).await.is_empty(),
-            "provisioned first"
+        wait_ready(&tenants, &name).await;
+        let names = TenantNames::new(&name, isolation);
+        let mut provisioned = systems.present(&names).await;
+        provisioned.sort();
+        assert_eq!(
+            provisioned,
+            everything(&names),
+            "{isolation}: provisioned first"
         );
 
         tenants
@@ -39,10 +69,16 @@ async fn delete_removes_every_backing_resource_and_the_namespace() {
             .await
             .unwrap();
         wait_gone(&tenants, &name).await;
-        let left = leftovers(&operator.context, &plan).await;
+        let left = systems.present(&names).await;
         assert!(
             left.is_empty(),
             "{isolation}: left over after Delete: {left:?}"
+        );
+        assert_eq!(
+            systems.shared_resources_present().await.len(),
+            4,
+            "{isolation}: the resources pooled tenants share stay: {:?}",
+            systems.shared_resources_present().await
         );
         let namespaces: Api<Namespace> = Api::all(client.clone());
         assert!(
@@ -65,13 +101,15 @@ async fn retain_keeps_the_data_and_removes_the_credentials() {
     let client = env.kube().await;
     let tenants: Api<Tenant> = Api::all(client.clone());
     let name = unique_name("keep");
-    create_tenant(
-        &tenants,
+    let _guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&name, &run, "siloed", "pro", "Retain"),
     )
     .await;
     let ready = wait_ready(&tenants, &name).await;
     let plan = plan_of(&operator.context, &ready);
+    let names = TenantNames::new(&name, "siloed");
+    let systems = BackingSystems::connect(&env).await;
     let secret = Api::<Secret>::namespaced(client.clone(), &format!("tenant-{name}"))
         .get("saascript-tenant-credentials")
         .await
@@ -83,27 +121,25 @@ async fn retain_keeps_the_data_and_removes_the_credentials() {
         .await
         .unwrap();
     wait_gone(&tenants, &name).await;
-    let kept = leftovers(&operator.context, &plan).await;
-    for expected in [
+    let mut kept = systems.present(&names).await;
+    kept.sort();
+    let mut data = vec![
         format!("database tenant_{}", name.replace('-', "_")),
-        format!("vhost tenant-{name}"),
-        format!("topic tenant.{name}.events"),
+        format!("role tenant_{}", name.replace('-', "_")),
         format!("table saascript-profiles-{name}"),
-    ] {
-        assert!(
-            kept.contains(&expected),
-            "Retain must keep {expected}; kept {kept:?}"
-        );
-    }
-    for gone in [
-        format!("user tenant-{name}"),
-        format!("ACL user tenant-{name}"),
-    ] {
-        assert!(
-            !kept.contains(&gone),
-            "Retain removes the credential {gone}; found {kept:?}"
-        );
-    }
+        format!("topic tenant.{name}.events"),
+        format!("vhost tenant-{name}"),
+    ];
+    data.sort();
+    assert_eq!(
+        kept, data,
+        "Retain keeps the data (the role owns the database) and removes the RabbitMQ and Redis users"
+    );
+    assert_eq!(
+        systems.pg_role(&names.pg_role()).await,
+        Some(PgRole { can_login: false }),
+        "the retained role may no longer log in"
+    );
     let login = sqlx::PgPool::connect(&database_url).await;
     let refused = login
         .expect_err("the retained role may no longer log in")
@@ -157,7 +193,7 @@ async fn prevent_deletion_holds_the_tenant_until_it_is_lifted() {
     let name = unique_name("held");
     let mut manifest = tenant_manifest(&name, &run, "pooled", "pro", "Delete");
     manifest.spec.prevent_deletion = true;
-    create_tenant(&tenants, &manifest).await;
+    let _guard = TenantGuard::create(&env, &manifest).await;
     wait_ready(&tenants, &name).await;
 
     tenants
@@ -194,44 +230,138 @@ async fn prevent_deletion_holds_the_tenant_until_it_is_lifted() {
     operator.stop().await;
 }
 
+/// A configuration whose RabbitMQ management API hangs: every call to it waits until it times
+/// out, while the other systems answer.
+fn with_rabbitmq_hanging(mut config: Config, hole: &BlackHole) -> Config {
+    config.rabbitmq_management_url = format!("http://guest:guest@{}", hole.address).into();
+    config
+}
+
 #[tokio::test]
-async fn an_operator_killed_mid_way_is_finished_by_the_next_one() {
+async fn an_operator_killed_mid_provisioning_is_finished_by_the_next_one() {
     let env = TestEnv::new();
     let run = new_run_id();
     let tenants: Api<Tenant> = Api::all(env.kube().await);
+    let systems = BackingSystems::connect(&env).await;
+    let hole = BlackHole::start().await;
     let name = unique_name("crash");
+    let names = TenantNames::new(&name, "siloed");
 
-    // Killed while provisioning: as soon as it has put its finalizer on.
-    let first = RunningOperator::start(&env, test_config(&env, &run)).await;
-    create_tenant(
-        &tenants,
+    // Killed while provisioning: everything but RabbitMQ is there, and a call to RabbitMQ is
+    // in flight.
+    let first =
+        RunningOperator::start(&env, with_rabbitmq_hanging(test_config(&env, &run), &hole)).await;
+    let _guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&name, &run, "siloed", "pro", "Delete"),
     )
     .await;
-    wait::until(LIMIT, "the finalizer", || async {
-        let t = tenants.get(&name).await.ok()?;
-        t.metadata
-            .finalizers
-            .as_ref()
-            .is_some_and(|f| !f.is_empty())
-            .then_some(())
-    })
+    let partial = [
+        format!("role {}", names.pg_role()),
+        format!("database {}", names.pg_database()),
+        format!("topic {}", names.topic()),
+        format!("table {}", names.table()),
+        format!("ACL user {}", names.redis_user()),
+    ];
+    let mut present = wait::until(
+        LIMIT,
+        "all but RabbitMQ, with RabbitMQ in flight",
+        || async {
+            let present = systems.present(&names).await;
+            let all = partial.iter().all(|p| present.contains(p));
+            (all && hole.open_connections() > 0).then_some(present)
+        },
+    )
     .await;
     first.kill();
-    let second = RunningOperator::start(&env, test_config(&env, &run)).await;
-    let ready = wait_ready(&tenants, &name).await;
-    let plan = plan_of(&second.context, &ready);
+    present.sort();
+    let mut expected = partial.to_vec();
+    expected.sort();
+    assert_eq!(present, expected, "no vhost and no RabbitMQ user yet");
+    let tenant = tenants.get(&name).await.unwrap();
+    let ready = tenant
+        .status
+        .as_ref()
+        .and_then(|s| find_condition(&s.conditions, "Ready"))
+        .is_some_and(|c| c.is_true());
+    assert!(!ready, "the tenant is Ready with half its resources");
 
-    // Killed while deleting: the deletion is requested while no operator runs, then a third one
-    // finishes it.
-    second.kill();
+    let second = RunningOperator::start(&env, test_config(&env, &run)).await;
+    wait_ready(&tenants, &name).await;
+    let mut provisioned = systems.present(&names).await;
+    provisioned.sort();
+    assert_eq!(
+        provisioned,
+        everything(&names),
+        "the next operator finished"
+    );
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn an_operator_killed_mid_deletion_is_finished_by_the_next_one() {
+    let env = TestEnv::new();
+    let run = new_run_id();
+    let client = env.kube().await;
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    let systems = BackingSystems::connect(&env).await;
+    let hole = BlackHole::start().await;
+    let name = unique_name("crash");
+    let names = TenantNames::new(&name, "siloed");
+    let first = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let _guard = TenantGuard::create(
+        &env,
+        &tenant_manifest(&name, &run, "siloed", "pro", "Delete"),
+    )
+    .await;
+    wait_ready(&tenants, &name).await;
+    first.stop().await;
+
+    // Killed while deleting: everything but RabbitMQ is removed, and a call to RabbitMQ is in
+    // flight.
+    let second =
+        RunningOperator::start(&env, with_rabbitmq_hanging(test_config(&env, &run), &hole)).await;
     tenants
         .delete(&name, &DeleteParams::default())
         .await
         .unwrap();
+    let rabbitmq_only = [
+        format!("user {}", names.rabbitmq_user()),
+        format!("vhost {}", names.rabbitmq_vhost()),
+    ];
+    let mut left = wait::until(
+        LIMIT,
+        "all but RabbitMQ removed, with RabbitMQ in flight",
+        || async {
+            let left = systems.present(&names).await;
+            let only = left.iter().all(|l| rabbitmq_only.contains(l));
+            (only && hole.open_connections() > 0).then_some(left)
+        },
+    )
+    .await;
+    second.kill();
+    left.sort();
+    assert_eq!(
+        left, rabbitmq_only,
+        "the RabbitMQ vhost and user are not removed yet"
+    );
+    let held = tenants.get(&name).await.unwrap();
+    assert!(
+        held.metadata.deletion_timestamp.is_some(),
+        "the finalizer holds the Tenant until everything is removed"
+    );
+    assert!(
+        Api::<Namespace>::all(client.clone())
+            .get_opt(&format!("tenant-{name}"))
+            .await
+            .unwrap()
+            .is_some(),
+        "the namespace (and its Secret) goes last"
+    );
+
     let third = RunningOperator::start(&env, test_config(&env, &run)).await;
     wait_gone(&tenants, &name).await;
-    let left = leftovers(&third.context, &plan).await;
+    let left = systems.present(&names).await;
     assert!(left.is_empty(), "left over: {left:?}");
     third.stop().await;
 }

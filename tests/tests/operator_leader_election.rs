@@ -4,7 +4,8 @@
 use kube::api::{Api, DeleteParams};
 use saascript_crds::Tenant;
 use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
-use saascript_tests::tenants::{create_tenant, tenant_manifest, wait_gone, wait_ready};
+use saascript_tests::tenant_guard::TenantGuard;
+use saascript_tests::tenants::{tenant_manifest, wait_gone, wait_ready};
 use saascript_tests::{TestEnv, unique_name};
 
 #[tokio::test]
@@ -26,8 +27,8 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
     let b = RunningOperator::start_elected(&env, config("replica-b")).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let first = unique_name("lead");
-    create_tenant(
-        &tenants,
+    let _first_guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&first, &run, "pooled", "free", "Delete"),
     )
     .await;
@@ -43,8 +44,8 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
     // The leader dies without releasing the lease; the follower waits for it to expire.
     leader.kill();
     let second = unique_name("lead");
-    create_tenant(
-        &tenants,
+    let _second_guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&second, &run, "pooled", "free", "Delete"),
     )
     .await;

@@ -9,7 +9,8 @@ use kube::api::{Api, Patch, PatchParams};
 use saascript_crds::{Tenant, TenantPhase, find_condition};
 use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
 use saascript_tests::tcp_proxy::TcpProxy;
-use saascript_tests::tenants::{create_tenant, delete_and_wait, tenant_manifest};
+use saascript_tests::tenant_guard::TenantGuard;
+use saascript_tests::tenants::{delete_and_wait, tenant_manifest};
 use saascript_tests::{Dependency, TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -54,7 +55,7 @@ async fn a_redis_outage_shows_in_the_condition_and_heals() {
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("flaky");
     let manifest = tenant_manifest(&name, &run, "pooled", "free", "Delete");
-    create_tenant(&tenants, &manifest).await;
+    let _guard = TenantGuard::create(&env, &manifest).await;
     wait::until(LIMIT, "CacheReady=True", || async {
         cache_condition(&tenants, &name)
             .await

@@ -11,10 +11,10 @@ use kube::api::{Api, Patch, PatchParams};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use saascript_crds::{Tenant, TenantPhase, find_condition};
+use saascript_tests::backing_systems::{BackingSystems, POOLED_TABLE, POOLED_TOPIC};
 use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
-use saascript_tests::tenants::{
-    create_tenant, delete_and_wait, tenant_manifest, wait_phase, wait_ready,
-};
+use saascript_tests::tenant_guard::TenantGuard;
+use saascript_tests::tenants::{delete_and_wait, tenant_manifest, wait_phase, wait_ready};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -44,13 +44,13 @@ async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
     let tenants: Api<Tenant> = Api::all(client.clone());
     let pooled = unique_name("pool");
     let siloed = unique_name("silo");
-    create_tenant(
-        &tenants,
+    let _pooled_guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&pooled, &run, "pooled", "pro", "Delete"),
     )
     .await;
-    create_tenant(
-        &tenants,
+    let _siloed_guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&siloed, &run, "siloed", "enterprise", "Delete"),
     )
     .await;
@@ -246,20 +246,35 @@ async fn a_pooled_and_a_siloed_tenant_get_everything_and_only_their_own() {
         "publishing with another tenant's routing key must be refused"
     );
 
-    // Kafka and DynamoDB: the topics and the tables exist.
-    let p = &operator.context.provisioners;
-    let siloed_plan = saascript_tests::operator::plan_of(&operator.context, &siloed_tenant);
-    let topics = p.kafka.observe(&siloed_plan).await.unwrap();
-    assert_eq!(topics.present, [format!("topic tenant.{siloed}.events")]);
-    let table = p.dynamodb.observe(&siloed_plan).await.unwrap();
-    assert_eq!(
-        table.present,
-        [format!("table saascript-profiles-{siloed}")]
+    // Kafka and DynamoDB, as their own clients see them: the siloed tenant's own topic and
+    // table, and the shared ones the pooled tenant uses.
+    let systems = BackingSystems::connect(&env).await;
+    let topics = systems.kafka_topics().await;
+    for topic in [format!("tenant.{siloed}.events"), POOLED_TOPIC.to_string()] {
+        assert!(topics.contains(&topic), "topic {topic} missing");
+    }
+    assert!(
+        !topics.contains(&format!("tenant.{pooled}.events")),
+        "a pooled tenant has no topic of its own"
+    );
+    for table in [
+        format!("saascript-profiles-{siloed}"),
+        POOLED_TABLE.to_string(),
+    ] {
+        assert!(systems.table_exists(&table).await, "table {table} missing");
+    }
+    assert!(
+        !systems
+            .table_exists(&format!("saascript-profiles-{pooled}"))
+            .await,
+        "a pooled tenant has no table of its own"
     );
     assert_eq!(
         value(&siloed_secret, "DYNAMODB_TABLE"),
         format!("saascript-profiles-{siloed}")
     );
+    assert_eq!(value(&pooled_secret, "DYNAMODB_TABLE"), POOLED_TABLE);
+    assert_eq!(value(&pooled_secret, "KAFKA_TOPICS"), POOLED_TOPIC);
 
     // Redis: the user touches its own keys and nothing else.
     let redis_client = redis::Client::open(value(&pooled_secret, "REDIS_URL")).unwrap();
@@ -298,30 +313,14 @@ async fn a_steady_state_reconcile_sends_no_write_request() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("calm");
-    create_tenant(
-        &tenants,
+    let _guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
     )
     .await;
     wait_ready(&tenants, &name).await;
-    // Let the reconcile triggered by the last status write finish.
-    // Let the reconciles that the last status write triggered finish: settled once neither the
-    // reconcile count nor the write count moves for a second.
-    let last = std::cell::Cell::new((operator.reconciles(), operator.write_count()));
-    let (operator_ref, last_ref) = (&operator, &last);
-    wait::until(Duration::from_secs(30), "the operator to settle", || {
-        let (operator, last) = (operator_ref, last_ref);
-        let previous = last.get();
-        async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let now = (operator.reconciles(), operator.write_count());
-            last.set(now);
-            (now == previous).then_some(())
-        }
-    })
-    .await;
-    let writes_before = operator.write_count();
-    let reconciles_before = operator.reconciles();
+    // The reconciles that the last status write triggered have run their course.
+    let before = operator.wait_quiet().await;
 
     // A change that the operator does not own triggers a reconcile with nothing to do.
     tenants
@@ -332,16 +331,17 @@ async fn a_steady_state_reconcile_sends_no_write_request() {
         )
         .await
         .unwrap();
-    wait::until(
-        Duration::from_secs(10),
-        "a reconcile after the annotation",
-        || async { (operator.reconciles() > reconciles_before).then_some(()) },
-    )
-    .await;
+    // Every reconcile that started has also finished (and none followed) before the count is
+    // read, so a write at the end of the reconcile, or one it caused, is counted.
+    let after = operator
+        .wait_quiet_after(
+            |now| now.tenant_reconciles_started > before.tenant_reconciles_started,
+            "a reconcile after the annotation",
+        )
+        .await;
     assert_eq!(
-        operator.write_count(),
-        writes_before,
-        "a reconcile with nothing to change must send no write request"
+        after.writes, before.writes,
+        "a reconcile with nothing to change must send no write request: {before:?} -> {after:?}"
     );
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
@@ -354,8 +354,8 @@ async fn a_plan_that_is_not_in_the_catalog_fails_with_a_reason() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("gold");
-    create_tenant(
-        &tenants,
+    let _guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&name, &run, "pooled", "gold", "Delete"),
     )
     .await;
@@ -387,8 +387,8 @@ async fn suspension_sets_the_phase_and_a_condition() {
     let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
     let tenants: Api<Tenant> = Api::all(env.kube().await);
     let name = unique_name("susp");
-    create_tenant(
-        &tenants,
+    let _guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
     )
     .await;
@@ -431,8 +431,8 @@ async fn the_subscription_follows_the_tenants_declared_plan() {
     let client = env.kube().await;
     let tenants: Api<Tenant> = Api::all(client.clone());
     let name = unique_name("plan");
-    create_tenant(
-        &tenants,
+    let _guard = TenantGuard::create(
+        &env,
         &tenant_manifest(&name, &run, "pooled", "free", "Delete"),
     )
     .await;
