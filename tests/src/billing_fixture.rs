@@ -14,7 +14,8 @@ use crate::billing_server::{BillingServer, token_for};
 use crate::crds::install_crds;
 use crate::operator::{RunningOperator, new_run_id, test_config};
 use crate::stripe_fake::{GOOD_CARD, StripeFake};
-use crate::tenants::{PROVISIONING, create_tenant, tenant_manifest};
+use crate::tenant_guard::TenantGuard;
+use crate::tenants::{PROVISIONING, tenant_manifest};
 use crate::test_env::TestEnv;
 use crate::unique::unique_name;
 use crate::wait;
@@ -36,6 +37,7 @@ pub struct BillingFixture {
     /// An owner's token.
     pub owner: String,
     pub http: reqwest::Client,
+    _guard: TenantGuard,
 }
 
 impl BillingFixture {
@@ -57,8 +59,9 @@ impl BillingFixture {
         let stripe = StripeFake::new(&billing.stripe_base);
         let tenants: Api<Tenant> = Api::all(client.clone());
         let tenant = unique_name("bill");
-        create_tenant(
-            &tenants,
+        // A test that fails half-way leaves no Tenant (nor billing's finalizer) behind.
+        let guard = TenantGuard::create(
+            &env,
             &tenant_manifest(&tenant, &run, "pooled", "free", "Delete"),
         )
         .await;
@@ -78,6 +81,7 @@ impl BillingFixture {
             subscriptions,
             owner,
             http: reqwest::Client::new(),
+            _guard: guard,
         }
     }
 
