@@ -5,8 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
+use saascript_auth::client_address::TrustedProxies;
+use saascript_auth::task_key::TaskKey;
+use saascript_auth::tenants::Tenants;
 use saascript_auth::throttle::ThrottleSettings;
 use saascript_auth::{AppState, Settings};
+use saascript_common::Sensitive;
 
 use crate::databases::{drop_database, fresh_database};
 use crate::test_env::TestEnv;
@@ -23,8 +27,46 @@ pub struct AuthServer {
     /// Seconds added to the real clock: tests move time forward with it.
     pub clock_offset: Arc<AtomicI64>,
     pub email_queue: String,
+    /// The key this server seals its email tasks with (a fresh one per server).
+    pub task_key: TaskKey,
+    /// The API server's Tenants, where memberships are bound to a Tenant's uid.
+    pub kube: kube::Client,
     task: tokio::task::JoinHandle<()>,
     relay: tokio::task::JoinHandle<()>,
+    sweep: tokio::task::JoinHandle<()>,
+}
+
+/// How a test's auth server differs from the default one.
+#[derive(Clone, Debug)]
+pub struct AuthOptions {
+    pub throttle: ThrottleSettings,
+    pub trusted_proxies: TrustedProxies,
+    /// How long a published task stays in the outbox.
+    pub task_retention: Duration,
+    /// Whether the Tenant sweep runs (a test may start it later, as after an outage).
+    pub tenant_sweep: bool,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        AuthOptions {
+            throttle: test_throttle(ThrottleSettings::default()),
+            // The test is the gateway: its X-Forwarded-For is believed, as auth believes the
+            // gateway's, so that each test can act from an address of its own.
+            trusted_proxies: "127.0.0.1, ::1".parse().expect("loopback addresses"),
+            task_retention: Duration::from_secs(3600),
+            tenant_sweep: true,
+        }
+    }
+}
+
+/// `throttle` with Redis keys of its own: tests share one Redis, and one test's failures must
+/// never lock another's address.
+pub fn test_throttle(throttle: ThrottleSettings) -> ThrottleSettings {
+    ThrottleSettings {
+        key_prefix: format!("{}:{}", throttle.key_prefix, unique_ident("t")),
+        ..throttle
+    }
 }
 
 impl AuthServer {
@@ -35,22 +77,54 @@ impl AuthServer {
 
     /// The same, with its own login-throttling settings.
     pub async fn start_with(env: &TestEnv, throttle: ThrottleSettings) -> AuthServer {
+        Self::start_with_options(
+            env,
+            AuthOptions {
+                throttle: test_throttle(throttle),
+                ..AuthOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// The same, with `options`.
+    pub async fn start_with_options(env: &TestEnv, options: AuthOptions) -> AuthServer {
+        let kube = env.kube().await;
         let (database, db) = fresh_database(env, "auth").await;
         saascript_auth::migrate(&db).await.expect("migrations run");
         let clock_offset = Arc::new(AtomicI64::new(0));
         let clock = saascript_common::clock::offset_clock(clock_offset.clone());
         // A queue of its own, so that parallel tests never take each other's emails.
         let email_queue = format!("email.send.{}", unique_ident("test"));
-        let mut settings = Settings::new(ISSUER, AUDIENCE, &email_queue, WEB_ORIGIN);
+        let task_key = TaskKey::from_hex(&Sensitive::new(saascript_common::encoding::hex(
+            &rand::random::<[u8; 32]>(),
+        )))
+        .expect("a task key");
+        let mut settings =
+            Settings::new(ISSUER, AUDIENCE, &email_queue, WEB_ORIGIN, task_key.clone());
         settings.refresh_token_lifetime = Duration::from_secs(3600);
+        settings.trusted_proxies = options.trusted_proxies;
         let redis_url = env.endpoints.require(crate::Dependency::Redis);
         let redis = redis::Client::open(redis_url).expect("a Redis URL");
         let redis = redis::aio::ConnectionManager::new(redis)
             .await
             .unwrap_or_else(|e| panic!("{}", crate::Dependency::Redis.unreachable(redis_url, e)));
-        let state = AppState::new(db, redis, settings, throttle, clock)
-            .await
-            .expect("the auth state");
+        let tenants = Tenants::new(kube.clone());
+        let state = AppState::new(
+            db,
+            redis,
+            settings,
+            options.throttle,
+            clock,
+            tenants.clone(),
+        )
+        .await
+        .expect("the auth state");
+        let sweep = if options.tenant_sweep {
+            tokio::spawn(saascript_auth::tenant_sweep::run(state.db.clone(), tenants))
+        } else {
+            tokio::spawn(async {})
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
@@ -66,9 +140,15 @@ impl AuthServer {
             state.db.clone(),
             env.amqp_url().to_string(),
             Duration::from_millis(100),
+            options.task_retention,
         ));
+        // With the peer's address, as `saascript_auth::serve` does.
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
         AuthServer {
             base: format!("http://{address}"),
@@ -77,8 +157,76 @@ impl AuthServer {
             clock_offset,
             task,
             relay,
+            sweep,
             email_queue,
+            task_key,
+            kube,
         }
+    }
+
+    /// Registers `email` with `password` and marks it verified; returns the user's id.
+    pub async fn register_verified(
+        &self,
+        http: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> String {
+        let (status, created) = crate::http::post_json(
+            http,
+            self.url("/auth/register"),
+            serde_json::json!({ "email": email, "password": password }),
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{created}");
+        self.mark_verified(email).await;
+        created["id"].as_str().expect("the user's id").to_string()
+    }
+
+    /// Creates a Tenant `name` that no operator runs for (memberships only need it to exist);
+    /// returns its uid. The Tenant CRD must be installed.
+    pub async fn create_tenant(&self, name: &str) -> String {
+        let tenants = kube::Api::<saascript_crds::Tenant>::all(self.kube.clone());
+        crate::tenants::create_tenant(
+            &tenants,
+            &crate::tenants::tenant_manifest(
+                name,
+                &crate::operator::new_run_id(),
+                "pooled",
+                "free",
+                "Delete",
+            ),
+        )
+        .await;
+        tenants
+            .get(name)
+            .await
+            .unwrap_or_else(|e| panic!("the Tenant {name} just created: {e}"))
+            .metadata
+            .uid
+            .expect("a Tenant has a uid")
+    }
+
+    /// Makes the user a member of the live Tenant `tenant` with `role`, bound to its uid (read
+    /// from the API server), as an invitation or the owner sync would.
+    pub async fn add_member(&self, user_id: &str, tenant: &str, role: &str) {
+        let uid = kube::Api::<saascript_crds::Tenant>::all(self.kube.clone())
+            .get(tenant)
+            .await
+            .unwrap_or_else(|e| panic!("the Tenant {tenant} to add a member to: {e}"))
+            .metadata
+            .uid
+            .expect("a Tenant has a uid");
+        sqlx::query(
+            "INSERT INTO memberships (user_id, tenant, tenant_uid, role)
+             VALUES ($1::text::uuid, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(tenant)
+        .bind(&uid)
+        .bind(role)
+        .execute(&self.state.db)
+        .await
+        .expect("insert the membership");
     }
 
     /// Marks the account's email verified, for tests about something else than verification.
@@ -88,6 +236,18 @@ impl AuthServer {
             .execute(&self.state.db)
             .await
             .expect("mark the email verified");
+    }
+
+    /// The payload of one of this server's sealed tasks (an outbox row's payload, or a queued
+    /// message), opened with its key as the mailer opens it.
+    pub fn open_task(&self, sealed: &[u8]) -> serde_json::Value {
+        let task: saascript_auth::outbox::SealedTask =
+            serde_json::from_slice(sealed).expect("a sealed task");
+        let plaintext = self
+            .task_key
+            .open(task.id, &task.sealed)
+            .expect("the task opens with the server's key");
+        serde_json::from_slice(&plaintext).expect("a JSON payload")
     }
 
     /// Starts a mailer on this server's email queue, sending to `smtp_url`.
@@ -105,6 +265,7 @@ impl AuthServer {
             from: "SaaScript <no-reply@saascript.test>".into(),
             max_attempts,
             base_backoff: backoff,
+            key: self.task_key.clone(),
         };
         tokio::spawn(async move {
             if let Err(e) = saascript_auth::mailer::run(settings, std::future::pending()).await {
@@ -117,6 +278,7 @@ impl AuthServer {
     pub async fn finish(self, env: &TestEnv) {
         self.task.abort();
         self.relay.abort();
+        self.sweep.abort();
         self.state.db.close().await;
         drop_database(env, &self.database).await;
     }
@@ -130,5 +292,6 @@ impl Drop for AuthServer {
     fn drop(&mut self) {
         self.task.abort();
         self.relay.abort();
+        self.sweep.abort();
     }
 }

@@ -4,10 +4,15 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use kube::api::Api;
 use reqwest::StatusCode;
 use saascript_common::jwt::{JwtVerifier, VerifierSettings};
+use saascript_crds::Tenant;
 use saascript_tests::auth_server::{AUDIENCE, AuthServer, ISSUER};
+use saascript_tests::crds::install_crds;
 use saascript_tests::http::post_json;
+use saascript_tests::operator::new_run_id;
+use saascript_tests::tenants::{create_tenant, tenant_manifest};
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::{Value, json};
 
@@ -219,13 +224,17 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
     )
     .await;
     server.mark_verified(&email).await;
-    sqlx::query(
-        "INSERT INTO memberships (user_id, tenant, role) VALUES ($1::text::uuid, 'acme', 'owner')",
+    install_crds(&server.kube).await;
+    let tenants: Api<Tenant> = Api::all(server.kube.clone());
+    let acme = unique_name("acme");
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&acme, &new_run_id(), "pooled", "free", "Delete"),
     )
-    .bind(user["id"].as_str().unwrap())
-    .execute(&server.state.db)
-    .await
-    .unwrap();
+    .await;
+    server
+        .add_member(user["id"].as_str().unwrap(), &acme, "owner")
+        .await;
 
     let (status, tokens) = post_json(
         &http,
@@ -235,11 +244,15 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
     .await;
     assert_eq!(status, StatusCode::OK);
     let (_, who) = me(&http, &server, tokens["access_token"].as_str().unwrap()).await;
-    assert_eq!(who["tenant"], "acme", "the only membership is the default");
+    assert_eq!(
+        who["tenant"],
+        acme.as_str(),
+        "the only membership is the default"
+    );
     assert_eq!(who["roles"], json!(["owner"]));
     assert_eq!(
         who["memberships"],
-        json!([{ "tenant": "acme", "role": "owner" }])
+        json!([{ "tenant": acme, "role": "owner" }])
     );
 
     let (status, problem) = post_json(
@@ -250,6 +263,7 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(problem["code"], "not_a_member");
+    let _ = tenants.delete(&acme, &Default::default()).await;
     server.finish(&env).await;
 }
 

@@ -4,10 +4,15 @@
 
 use std::time::Duration;
 
+use kube::api::Api;
 use reqwest::StatusCode;
+use saascript_crds::Tenant;
 use saascript_tests::auth_server::AuthServer;
+use saascript_tests::crds::install_crds;
 use saascript_tests::http::post_json;
 use saascript_tests::maildir::{token_from, wait_for_mail};
+use saascript_tests::operator::new_run_id;
+use saascript_tests::tenants::{create_tenant, tenant_manifest};
 use saascript_tests::{Dependency, TestEnv, unique_name};
 use serde_json::{Value, json};
 
@@ -27,15 +32,9 @@ async fn user(
     .await;
     server.mark_verified(&email).await;
     if let Some((tenant, role)) = tenant_role {
-        sqlx::query(
-            "INSERT INTO memberships (user_id, tenant, role) VALUES ($1::text::uuid, $2, $3)",
-        )
-        .bind(created["id"].as_str().unwrap())
-        .bind(tenant)
-        .bind(role)
-        .execute(&server.state.db)
-        .await
-        .unwrap();
+        server
+            .add_member(created["id"].as_str().unwrap(), tenant, role)
+            .await;
     }
     let (_, tokens) = post_json(
         http,
@@ -75,7 +74,14 @@ async fn an_owner_invites_and_the_invitee_joins_once() {
         Duration::from_millis(100),
     );
     let http = reqwest::Client::new();
+    install_crds(&server.kube).await;
+    let tenants: Api<Tenant> = Api::all(server.kube.clone());
     let tenant = unique_name("team");
+    create_tenant(
+        &tenants,
+        &tenant_manifest(&tenant, &new_run_id(), "pooled", "free", "Delete"),
+    )
+    .await;
     let (_, owner) = user(&http, &server, Some((&tenant, "owner"))).await;
     let (_, member) = user(&http, &server, Some((&tenant, "member"))).await;
     let (invitee_email, invitee) = user(&http, &server, None).await;
@@ -155,5 +161,6 @@ async fn an_owner_invites_and_the_invitee_joins_once() {
     .unwrap();
     assert_eq!(events, 1);
     mailer.abort();
+    let _ = tenants.delete(&tenant, &Default::default()).await;
     server.finish(&env).await;
 }

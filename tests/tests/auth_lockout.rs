@@ -18,10 +18,12 @@ fn settings(account_failures: u32, ip_failures: u32) -> ThrottleSettings {
         base_lock: Duration::from_secs(1),
         max_lock: Duration::from_secs(4),
         window: Duration::from_secs(60),
+        ..ThrottleSettings::default()
     }
 }
 
-/// A documentation-range IPv6 address of its own, so that parallel tests never share an IP key.
+/// A documentation-range IPv6 address of its own, as the gateway (which the test kit's auth
+/// server trusts) would report a client.
 fn own_ip() -> String {
     format!(
         "2001:db8::{:x}:{:x}",

@@ -6,6 +6,9 @@ use clap::Parser;
 use saascript_common::Sensitive;
 use saascript_common::http::HttpConfig;
 
+use crate::client_address::TrustedProxies;
+use crate::task_key::{TaskKey, TaskKeyError};
+
 #[derive(Clone, Debug, Parser)]
 #[command(name = "saascript-auth", about = "SaaScript's auth service")]
 pub struct Config {
@@ -52,6 +55,18 @@ pub struct Config {
     /// Refresh-token lifetime, in seconds (30 days).
     #[arg(long, env = "AUTH_REFRESH_TOKEN_SECONDS", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_seconds: u64,
+    /// The key that seals email tasks (they carry working links), 64 hex digits; the mailer
+    /// needs the same. No default: a key known from the source would protect nothing.
+    #[arg(long, env = "EMAIL_TASK_KEY")]
+    pub email_task_key: Sensitive,
+    /// How long a published task stays in the outbox, in seconds.
+    #[arg(long, env = "AUTH_TASK_RETENTION_SECONDS", default_value_t = 24 * 3600)]
+    pub task_retention_seconds: u64,
+    /// The gateway's addresses (IPs or CIDRs, comma-separated): the only peers whose
+    /// X-Forwarded-For is believed for login throttling. Empty believes no one, and every client
+    /// is its TCP peer; list the gateway's addresses (in a cluster, its pods' network).
+    #[arg(long, env = "AUTH_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// What the handlers need of the configuration.
@@ -65,11 +80,19 @@ pub struct Settings {
     pub reset_token_lifetime: Duration,
     pub email_queue: String,
     pub web_origin: String,
+    pub task_key: TaskKey,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Settings {
-    /// The lifetimes the service uses, for an issuer and an audience.
-    pub fn new(issuer: &str, audience: &str, email_queue: &str, web_origin: &str) -> Settings {
+    /// The lifetimes the service uses, for an issuer and an audience; no trusted proxies.
+    pub fn new(
+        issuer: &str,
+        audience: &str,
+        email_queue: &str,
+        web_origin: &str,
+        task_key: TaskKey,
+    ) -> Settings {
         Settings {
             issuer: issuer.into(),
             audience: audience.into(),
@@ -79,21 +102,26 @@ impl Settings {
             reset_token_lifetime: Duration::from_secs(3600),
             email_queue: email_queue.into(),
             web_origin: web_origin.into(),
+            task_key,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
 
 impl Config {
-    pub fn settings(&self) -> Settings {
-        Settings {
+    /// The handlers' settings; Err when the task key is not a key.
+    pub fn settings(&self) -> Result<Settings, TaskKeyError> {
+        Ok(Settings {
             access_token_lifetime: Duration::from_secs(self.access_token_seconds),
             refresh_token_lifetime: Duration::from_secs(self.refresh_token_seconds),
+            trusted_proxies: self.trusted_proxies.clone(),
             ..Settings::new(
                 &self.issuer,
                 &self.audience,
                 &self.email_queue,
                 &self.web_origin,
+                TaskKey::from_hex(&self.email_task_key)?,
             )
-        }
+        })
     }
 }

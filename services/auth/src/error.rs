@@ -25,6 +25,12 @@ pub enum AuthError {
     BadRefreshToken,
     #[error("this refresh token was already used; every token of its session has been revoked")]
     RefreshTokenReused,
+    /// The Tenant is deleted, or its name now belongs to another Tenant (another uid).
+    #[error("tenant {0} no longer exists; its memberships, invitations and sessions have ended")]
+    TenantGone(String),
+    /// Tenants are read from the Kubernetes API before a token is minted; none is minted on a guess.
+    #[error("the tenant directory cannot be read right now; try again shortly")]
+    TenantsUnavailable,
     #[error("too many failed attempts; try again in {} seconds", .0.as_secs().max(1))]
     TooManyAttempts(std::time::Duration),
     #[error("database error: {0}")]
@@ -46,6 +52,8 @@ impl ApiError for AuthError {
             }
             AuthError::BadEmailToken => StatusCode::BAD_REQUEST,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AuthError::TenantGone(_) => StatusCode::GONE,
+            AuthError::TenantsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Database(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,6 +70,8 @@ impl ApiError for AuthError {
             AuthError::BadRefreshToken => "refresh_token_invalid",
             AuthError::RefreshTokenReused => "refresh_token_reused",
             AuthError::TooManyAttempts(_) => "too_many_attempts",
+            AuthError::TenantGone(_) => "tenant_gone",
+            AuthError::TenantsUnavailable => "tenants_unavailable",
             AuthError::Database(_) | AuthError::Internal(_) => "internal",
         }
     }

@@ -4,6 +4,7 @@
 //!
 //! `router(state)` is the service; `run(config)` connects, migrates and serves it.
 
+pub mod client_address;
 pub mod config;
 pub mod email_tokens;
 pub mod error;
@@ -17,6 +18,10 @@ pub mod outbox;
 pub mod passwords;
 pub mod refresh_tokens;
 pub mod routes;
+pub mod task_key;
+pub mod tenant_sweep;
+pub mod tenants;
+pub mod text;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
@@ -45,6 +50,7 @@ pub struct AppState {
     pub settings: Settings,
     pub clock: Clock,
     pub throttle: throttle::Throttle,
+    pub tenants: tenants::Tenants,
 }
 
 impl FromRef<AppState> for Arc<JwtVerifier> {
@@ -61,6 +67,7 @@ impl AppState {
         settings: Settings,
         throttle: throttle::ThrottleSettings,
         clock: Clock,
+        tenants: tenants::Tenants,
     ) -> Result<AppState> {
         let keys = Arc::new(SigningKeys::new(db.clone(), settings.access_token_lifetime));
         keys.ensure_active().await?;
@@ -83,6 +90,7 @@ impl AppState {
             settings,
             clock,
             throttle,
+            tenants,
         })
     }
 
@@ -123,20 +131,30 @@ pub async fn run(config: Config) -> Result<()> {
     let redis = redis::aio::ConnectionManager::new(redis)
         .await
         .map_err(|e| AuthError::Internal(format!("redis: {e}")))?;
+    // The default kube configuration, as the gateway's: KUBECONFIG, ~/.kube/config, or in-cluster.
+    let kube = kube::Client::try_default()
+        .await
+        .map_err(|e| AuthError::Internal(format!("Kubernetes: {e}")))?;
+    let tenants = tenants::Tenants::new(kube);
     let state = AppState::new(
         db.clone(),
         redis,
-        config.settings(),
+        config
+            .settings()
+            .map_err(|e| AuthError::Internal(format!("--email-task-key: {e}")))?,
         Default::default(),
         system_clock(),
+        tenants.clone(),
     )
     .await?;
+    tokio::spawn(tenant_sweep::run(db.clone(), tenants));
     // The outbox relay runs beside the service; a task committed with a change is published
     // even if RabbitMQ is down at that moment.
     tokio::spawn(outbox::run_relay(
         db.clone(),
         config.amqp_url.expose().to_string(),
         Duration::from_millis(500),
+        Duration::from_secs(config.task_retention_seconds),
     ));
     let producer = saascript_common::event_outbox::producer(&config.kafka_brokers)
         .map_err(|e| AuthError::Internal(e.to_string()))?;
@@ -146,7 +164,23 @@ pub async fn run(config: Config) -> Result<()> {
         config.events_topic.clone(),
         Duration::from_millis(500),
     ));
-    saascript_common::http::serve(app(state, &config.http), &config.http)
+    serve(app(state, &config.http), &config.http)
         .await
         .map_err(|e| AuthError::Internal(format!("serving: {e}")))
+}
+
+/// Serves until SIGTERM or Ctrl-C, with each request's peer address (`ConnectInfo`): login
+/// throttling counts against it, and believes X-Forwarded-For only from a trusted proxy.
+pub async fn serve(
+    app: Router,
+    config: &saascript_common::http::HttpConfig,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    tracing::info!(addr = %config.listen, "listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(saascript_common::shutdown::signal())
+    .await
 }

@@ -1,6 +1,7 @@
 //! The mailer worker: consumes `email.send` tasks and sends them over SMTP. A failed send waits
 //! in the retry queue for a back-off that doubles with each attempt; after the last attempt the
-//! task goes to the dead-letter queue. A malformed task goes there at once.
+//! task goes to the dead-letter queue. A malformed task, or one that does not open with the task
+//! key, goes there at once.
 
 use std::time::Duration;
 
@@ -13,6 +14,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use saascript_common::tasks;
 use serde::Deserialize;
 
+use crate::outbox::SealedTask;
+use crate::task_key::TaskKey;
+
 #[derive(Clone, Debug)]
 pub struct MailerSettings {
     pub amqp_url: String,
@@ -22,9 +26,11 @@ pub struct MailerSettings {
     pub from: String,
     pub max_attempts: u32,
     pub base_backoff: Duration,
+    /// Opens the tasks that auth sealed.
+    pub key: TaskKey,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct EmailTask {
     to: String,
     subject: String,
@@ -68,6 +74,17 @@ fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerErro
         .port(port)
         .timeout(Some(Duration::from_secs(10)))
         .build())
+}
+
+/// The email of a sealed task; Err says why there is none (for good: a retry would not help).
+fn open(key: &TaskKey, data: &[u8]) -> Result<EmailTask, String> {
+    let task: SealedTask =
+        serde_json::from_slice(data).map_err(|e| format!("malformed task: {e}"))?;
+    let plaintext = key
+        .open(task.id, &task.sealed)
+        .map_err(|e| format!("task {}: {e}", task.id))?;
+    serde_json::from_slice(&plaintext)
+        .map_err(|e| format!("task {}: malformed email: {e}", task.id))
 }
 
 /// Sends one task's email; Err says why (a retry will follow, or the dead-letter queue).
@@ -127,9 +144,9 @@ pub async fn run(
             },
         };
         let attempts = tasks::attempts_of(&delivery.properties);
-        let outcome = match serde_json::from_slice::<EmailTask>(&delivery.data) {
+        let outcome = match open(&settings.key, &delivery.data) {
             Ok(task) => send(&smtp, &from, &task).await.map_err(|e| (e, true)),
-            Err(e) => Err((format!("malformed task: {e}"), false)),
+            Err(e) => Err((e, false)),
         };
         if let Err((reason, retryable)) = outcome {
             let attempt = attempts + 1;

@@ -26,6 +26,6 @@ use crate::routes;
 )]
 pub struct ApiDoc;
 
-pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+pub async fn document() -> saascript_common::input::Json<utoipa::openapi::OpenApi> {
+    saascript_common::input::Json(ApiDoc::openapi())
 }

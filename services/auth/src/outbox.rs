@@ -2,6 +2,9 @@
 //! a relay publishes it to RabbitMQ afterwards (with confirms), so a committed change never
 //! loses its task. A task may be published twice if the relay stops between the confirm and the
 //! mark; consumers are idempotent on the task id.
+//!
+//! Payloads are sealed with the task key (they carry working links), and a published task is
+//! deleted after the retention: the outbox is a relay, not an archive.
 
 use std::time::Duration;
 
@@ -11,18 +14,30 @@ use saascript_common::tasks;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::error::Result;
+use crate::error::{AuthError, Result};
+use crate::task_key::TaskKey;
 
-/// Writes a task for `queue` inside the caller's transaction. The payload gets an `id`.
+/// What the outbox row and the message hold: the task id, and the payload sealed for it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct SealedTask {
+    pub id: Uuid,
+    pub sealed: String,
+}
+
+/// Writes a task for `queue` inside the caller's transaction, its payload sealed with `key`.
 pub async fn enqueue(
     tx: &mut Transaction<'_, Postgres>,
     queue: &str,
-    mut payload: serde_json::Value,
+    key: &TaskKey,
+    payload: serde_json::Value,
 ) -> Result<Uuid> {
     let id = Uuid::new_v4();
-    if let Some(object) = payload.as_object_mut() {
-        object.insert("id".into(), serde_json::Value::String(id.to_string()));
-    }
+    let plaintext = serde_json::to_vec(&payload).map_err(|e| AuthError::Internal(e.to_string()))?;
+    let sealed = key
+        .seal(id, &plaintext)
+        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    let payload = serde_json::to_value(SealedTask { id, sealed })
+        .map_err(|e| AuthError::Internal(e.to_string()))?;
     sqlx::query("INSERT INTO task_outbox (id, queue, payload) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(queue)
@@ -70,8 +85,21 @@ pub async fn relay_once(
     }
 }
 
-/// Relays forever: polls every `interval`, reconnecting to RabbitMQ after a failure.
-pub async fn run_relay(db: PgPool, amqp_url: String, interval: Duration) {
+/// Deletes the tasks published more than `retention` ago; returns how many.
+pub async fn prune(db: &PgPool, retention: Duration) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM task_outbox
+         WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)",
+    )
+    .bind(retention.as_secs_f64())
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// Relays forever: polls every `interval`, reconnecting to RabbitMQ after a failure, and deletes
+/// published tasks once they are older than `retention`.
+pub async fn run_relay(db: PgPool, amqp_url: String, interval: Duration, retention: Duration) {
     loop {
         match Connection::connect(&amqp_url, ConnectionProperties::default()).await {
             Ok(connection) => {
@@ -98,6 +126,9 @@ pub async fn run_relay(db: PgPool, amqp_url: String, interval: Duration) {
                             tracing::warn!(error = %e, "outbox relay failed; reconnecting");
                             break;
                         }
+                    }
+                    if let Err(e) = prune(&db, retention).await {
+                        tracing::warn!(error = %e, "outbox prune failed");
                     }
                     tokio::time::sleep(interval).await;
                 }

@@ -14,8 +14,16 @@ use crate::opaque_token;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     pub user_id: Uuid,
-    pub tenant: Option<String>,
+    pub tenant: Option<TenantRef>,
     pub family_id: Uuid,
+}
+
+/// The Tenant a session acts for: its name, and the uid of the Tenant that had the name when
+/// the session began. A later Tenant of the same name is another organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantRef {
+    pub name: String,
+    pub uid: String,
 }
 
 /// A new token in `family`, inside the caller's transaction. Returns the token itself, which
@@ -27,13 +35,15 @@ pub async fn issue(
 ) -> Result<String> {
     let token = opaque_token::generate();
     sqlx::query(
-        "INSERT INTO refresh_tokens (id, family_id, user_id, tenant, token_hash, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
+        "INSERT INTO refresh_tokens
+           (id, family_id, user_id, tenant, tenant_uid, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))",
     )
     .bind(Uuid::new_v4())
     .bind(session.family_id)
     .bind(session.user_id)
-    .bind(&session.tenant)
+    .bind(session.tenant.as_ref().map(|t| t.name.as_str()))
+    .bind(session.tenant.as_ref().map(|t| t.uid.as_str()))
     .bind(opaque_token::hash(&token))
     .bind(lifetime.as_secs_f64())
     .execute(&mut **tx)
@@ -46,15 +56,17 @@ pub async fn issue(
 pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<(Session, String)> {
     let mut tx = db.begin().await?;
     // FOR UPDATE: two concurrent uses of one token cannot both succeed.
-    let row: Option<(Uuid, Uuid, Option<String>, bool, bool, bool)> = sqlx::query_as(
-        "SELECT family_id, user_id, tenant, used_at IS NOT NULL, revoked_at IS NOT NULL,
+    type Row = (Uuid, Uuid, Option<String>, Option<String>, bool, bool, bool);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT family_id, user_id, tenant, tenant_uid, used_at IS NOT NULL,
+                revoked_at IS NOT NULL,
                 expires_at <= now()
          FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
     )
     .bind(opaque_token::hash(presented))
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((family_id, user_id, tenant, used, revoked, expired)) = row else {
+    let Some((family_id, user_id, tenant, tenant_uid, used, revoked, expired)) = row else {
         return Err(AuthError::BadRefreshToken);
     };
     if used {
@@ -66,6 +78,12 @@ pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<
         tracing::warn!(%family_id, "a used refresh token was presented again; its family is revoked");
         return Err(AuthError::RefreshTokenReused);
     }
+    let tenant = match (tenant, tenant_uid) {
+        (Some(name), Some(uid)) => Some(TenantRef { name, uid }),
+        (None, _) => None,
+        // A session from before tenant uids, not bound yet: signing in again binds one.
+        (Some(_), None) => return Err(AuthError::BadRefreshToken),
+    };
     if revoked || expired {
         return Err(AuthError::BadRefreshToken);
     }
@@ -81,6 +99,17 @@ pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<
     let token = issue(&mut tx, &session, lifetime).await?;
     tx.commit().await?;
     Ok((session, token))
+}
+
+/// Revokes a whole family: its session has ended.
+pub async fn revoke_family_id(db: &PgPool, family_id: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(family_id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Revokes the family of `presented` (logout). Unknown tokens are ignored: logging out twice is

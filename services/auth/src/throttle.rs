@@ -22,6 +22,8 @@ pub struct ThrottleSettings {
     pub max_lock: Duration,
     /// How long failures are remembered.
     pub window: Duration,
+    /// The start of every Redis key, so that deployments (or tests) sharing a Redis count apart.
+    pub key_prefix: String,
 }
 
 impl Default for ThrottleSettings {
@@ -32,6 +34,7 @@ impl Default for ThrottleSettings {
             base_lock: Duration::from_secs(30),
             max_lock: Duration::from_secs(15 * 60),
             window: Duration::from_secs(15 * 60),
+            key_prefix: "auth:login".into(),
         }
     }
 }
@@ -42,13 +45,13 @@ pub struct Throttle {
     settings: ThrottleSettings,
 }
 
-fn account_key(email: &str) -> String {
+fn account_key(prefix: &str, email: &str) -> String {
     let digest = digest(&SHA256, email.trim().to_lowercase().as_bytes());
-    format!("auth:login:account:{}", hex(digest.as_ref()))
+    format!("{prefix}:account:{}", hex(digest.as_ref()))
 }
 
-fn ip_key(ip: &str) -> String {
-    format!("auth:login:ip:{ip}")
+fn ip_key(prefix: &str, ip: &str) -> String {
+    format!("{prefix}:ip:{ip}")
 }
 
 impl Throttle {
@@ -61,7 +64,10 @@ impl Throttle {
     /// all the others.
     pub async fn check(&self, email: &str, ip: Option<&str>) -> Result<()> {
         let mut redis = self.redis.clone();
-        for key in std::iter::once(account_key(email)).chain(ip.map(ip_key)) {
+        let prefix = &self.settings.key_prefix;
+        let keys =
+            std::iter::once(account_key(prefix, email)).chain(ip.map(|ip| ip_key(prefix, ip)));
+        for key in keys {
             let ttl: i64 = redis::cmd("PTTL")
                 .arg(format!("{key}:lock"))
                 .query_async(&mut redis)
@@ -80,8 +86,8 @@ impl Throttle {
     /// allowance.
     pub async fn failed(&self, email: &str, ip: Option<&str>) -> Result<()> {
         let s = &self.settings;
-        let keys = std::iter::once((account_key(email), s.account_failures))
-            .chain(ip.map(|ip| (ip_key(ip), s.ip_failures)));
+        let keys = std::iter::once((account_key(&s.key_prefix, email), s.account_failures))
+            .chain(ip.map(|ip| (ip_key(&s.key_prefix, ip), s.ip_failures)));
         for (key, allowed) in keys {
             let mut redis = self.redis.clone();
             let (failures,): (u32,) = redis::pipe()
@@ -114,7 +120,7 @@ impl Throttle {
     /// A successful login clears the account's failures (not the IP's).
     pub async fn succeeded(&self, email: &str) -> Result<()> {
         let mut redis = self.redis.clone();
-        let key = account_key(email);
+        let key = account_key(&self.settings.key_prefix, email);
         let _: () = redis::cmd("DEL")
             .arg(&key)
             .arg(format!("{key}:lock"))
@@ -136,9 +142,9 @@ mod tests {
     #[test]
     fn the_account_key_ignores_case_and_hides_the_email() {
         assert_eq!(
-            account_key("Ada@Example.com"),
-            account_key(" ada@example.com")
+            account_key("auth:login", "Ada@Example.com"),
+            account_key("auth:login", " ada@example.com")
         );
-        assert!(!account_key("ada@example.com").contains("ada"));
+        assert!(!account_key("auth:login", "ada@example.com").contains("ada"));
     }
 }

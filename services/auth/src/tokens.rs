@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{AuthError, Result};
-use crate::refresh_tokens::{self, Session};
+use crate::refresh_tokens::{self, Session, TenantRef};
 use crate::users;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -19,38 +19,45 @@ pub struct TokenPair {
 }
 
 /// The tenant a session acts for: the one asked for (which needs a membership), or the user's
-/// only one, or none.
+/// only one, or none. Whether that Tenant is still the one of the membership is checked when
+/// the token is minted.
 pub async fn choose_tenant(
     state: &AppState,
     user_id: Uuid,
     asked: Option<String>,
-) -> Result<Option<(String, String)>> {
+) -> Result<Option<TenantRef>> {
     let memberships = users::memberships(&state.db, user_id).await?;
+    let bound = |m: users::Membership| {
+        m.tenant_uid.map(|uid| TenantRef {
+            name: m.tenant,
+            uid,
+        })
+    };
     match asked {
         Some(tenant) => memberships
             .into_iter()
-            .find(|(t, _)| *t == tenant)
+            .find(|m| m.tenant == tenant)
+            .and_then(bound)
             .map(Some)
             .ok_or(AuthError::NotAMember(tenant)),
-        None if memberships.len() == 1 => Ok(memberships.into_iter().next()),
+        None if memberships.len() == 1 => Ok(memberships.into_iter().next().and_then(bound)),
         None => Ok(None),
     }
 }
 
-/// Signs an access token for the session. Roles are read now, so a changed membership takes
-/// effect at the next refresh.
+/// Signs an access token for the session. The role is read now, so a changed membership takes
+/// effect at the next refresh; and the session's Tenant is read now, so nothing is minted for
+/// a Tenant that is gone or whose name another Tenant (another uid) has taken.
 pub async fn access_token(state: &AppState, session: &Session) -> Result<String> {
     let (_, platform_admin) = users::find_by_id(&state.db, session.user_id)
         .await?
         .ok_or(AuthError::BadRefreshToken)?;
     let mut roles = vec![];
     if let Some(tenant) = &session.tenant {
-        let role = users::memberships(&state.db, session.user_id)
+        let role = users::role_in(&state.db, session.user_id, &tenant.name, &tenant.uid)
             .await?
-            .into_iter()
-            .find(|(t, _)| t == tenant)
-            .map(|(_, role)| role)
-            .ok_or_else(|| AuthError::NotAMember(tenant.clone()))?;
+            .ok_or_else(|| AuthError::NotAMember(tenant.name.clone()))?;
+        state.tenants.require(&tenant.name, &tenant.uid).await?;
         roles.push(role);
     }
     if platform_admin {
@@ -59,7 +66,8 @@ pub async fn access_token(state: &AppState, session: &Session) -> Result<String>
     let now = state.clock_now();
     let claims = saascript_common::jwt::Claims {
         sub: session.user_id.to_string(),
-        tenant: session.tenant.clone(),
+        tenant: session.tenant.as_ref().map(|t| t.name.clone()),
+        tenant_uid: session.tenant.as_ref().map(|t| t.uid.clone()),
         roles,
         iat: now,
         exp: now + state.settings.access_token_lifetime.as_secs() as i64,
@@ -74,7 +82,7 @@ pub async fn access_token(state: &AppState, session: &Session) -> Result<String>
 pub async fn new_session(
     state: &AppState,
     user_id: Uuid,
-    tenant: Option<String>,
+    tenant: Option<TenantRef>,
 ) -> Result<TokenPair> {
     let session = Session {
         user_id,

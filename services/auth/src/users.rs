@@ -58,12 +58,38 @@ pub async fn find_by_id(db: &PgPool, id: Uuid) -> Result<Option<(String, bool)>>
     )
 }
 
-/// The user's memberships: (tenant, role), by tenant.
-pub async fn memberships(db: &PgPool, user_id: Uuid) -> Result<Vec<(String, String)>> {
-    Ok(
-        sqlx::query_as("SELECT tenant, role FROM memberships WHERE user_id = $1 ORDER BY tenant")
-            .bind(user_id)
-            .fetch_all(db)
-            .await?,
+/// A membership, bound to the uid of the Tenant it was made for (None only for a row from
+/// before tenant uids, which nothing mints a token for).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Membership {
+    pub tenant: String,
+    pub tenant_uid: Option<String>,
+    pub role: String,
+}
+
+/// The user's memberships, by tenant.
+pub async fn memberships(db: &PgPool, user_id: Uuid) -> Result<Vec<Membership>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant, tenant_uid, role FROM memberships WHERE user_id = $1 ORDER BY tenant",
     )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The user's role in the Tenant of this name and uid, if they are a member of it.
+pub async fn role_in(
+    db: &PgPool,
+    user_id: Uuid,
+    tenant: &str,
+    uid: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE user_id = $1 AND tenant = $2 AND tenant_uid = $3",
+    )
+    .bind(user_id)
+    .bind(tenant)
+    .bind(uid)
+    .fetch_optional(db)
+    .await?)
 }

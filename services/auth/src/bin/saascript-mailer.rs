@@ -35,6 +35,9 @@ struct Config {
     backoff_ms: u64,
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
     log_format: String,
+    /// The key auth seals email tasks with (64 hex digits); the same as auth's.
+    #[arg(long, env = "EMAIL_TASK_KEY")]
+    email_task_key: Sensitive,
 }
 
 #[tokio::main]
@@ -42,6 +45,13 @@ async fn main() -> ExitCode {
     saascript_common::install_crypto_provider();
     let config = Config::parse();
     saascript_common::http::config::init_logging(&config.log_format);
+    let key = match saascript_auth::task_key::TaskKey::from_hex(&config.email_task_key) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("saascript-mailer: --email-task-key: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let settings = saascript_auth::mailer::MailerSettings {
         amqp_url: config.amqp_url.expose().to_string(),
         queue: config.queue.clone(),
@@ -49,6 +59,7 @@ async fn main() -> ExitCode {
         from: config.from.clone(),
         max_attempts: config.max_attempts.max(1),
         base_backoff: Duration::from_millis(config.backoff_ms),
+        key,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

@@ -3,22 +3,24 @@
 //! token from the email (POST /auth/invitations/accept) and becomes a member. The membership and
 //! its `auth.membership.created` event commit together.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use saascript_common::extract::{AuthUser, TenantContext};
+use saascript_common::input::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::{AuthError, Result};
 use crate::routes::register::check_email;
+use crate::text::Text;
 use crate::{AppState, events, mail, opaque_token, outbox, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Invite {
-    pub email: String,
-    pub role: String,
+    pub email: Text,
+    pub role: Text,
 }
 
 /// Invites an address to the caller's tenant (owners and admins).
@@ -34,7 +36,8 @@ pub async fn invite(
             "only the tenant's owners and admins may invite".into(),
         ));
     }
-    if !matches!(body.role.as_str(), "admin" | "member") {
+    let role = body.role.into_string();
+    if !matches!(role.as_str(), "admin" | "member") {
         return Err(AuthError::Invalid("role must be admin or member".into()));
     }
     let email = body.email.trim().to_string();
@@ -44,16 +47,34 @@ pub async fn invite(
         .sub
         .parse()
         .map_err(|_| AuthError::BadCredentials)?;
+    // The invitation is to the Tenant the inviter's token was minted for, if it is still the
+    // one of that name; a token from before tenant uids names no Tenant for sure.
+    let tenant_uid = context
+        .claims
+        .tenant_uid
+        .clone()
+        .ok_or_else(|| AuthError::TenantGone(context.tenant.clone()))?;
+    // The membership as it is now, not as the token (up to 15 minutes old) remembers it; a
+    // token whose user is gone invites no one.
+    let inviter_role = users::role_in(&state.db, inviter, &context.tenant, &tenant_uid).await?;
+    if !matches!(inviter_role.as_deref(), Some("owner" | "admin")) {
+        return Err(AuthError::Forbidden(
+            "only the tenant's owners and admins may invite".into(),
+        ));
+    }
+    state.tenants.require(&context.tenant, &tenant_uid).await?;
     let token = opaque_token::generate();
     let mut tx = state.db.begin().await?;
     sqlx::query(
-        "INSERT INTO invitations (token_hash, tenant, email, role, invited_by, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + interval '7 days')",
+        "INSERT INTO invitations
+           (token_hash, tenant, tenant_uid, email, role, invited_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + interval '7 days')",
     )
     .bind(opaque_token::hash(&token))
     .bind(&context.tenant)
+    .bind(&tenant_uid)
     .bind(&email)
-    .bind(&body.role)
+    .bind(&role)
     .bind(inviter)
     .execute(&mut *tx)
     .await?;
@@ -63,24 +84,26 @@ pub async fn invite(
     );
     let text = format!(
         "You are invited to join {} on SaaScript as {}.\n\nSign in (or sign up) with this address and open:\n{link}\n\nThe link works once, for 7 days.\n",
-        context.tenant, body.role
+        context.tenant, role
     );
     outbox::enqueue(
         &mut tx,
         &state.settings.email_queue,
+        &state.settings.task_key,
         mail::email(&email, "You are invited to SaaScript", &text),
     )
     .await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "tenant": context.tenant, "email": email, "role": body.role })),
+        Json(json!({ "tenant": context.tenant, "email": email, "role": role })),
     ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Accept {
-    pub token: String,
+    pub token: Text,
 }
 
 /// Accepts an invitation sent to the caller's address.
@@ -96,30 +119,39 @@ pub async fn accept(
         .await?
         .ok_or(AuthError::BadCredentials)?;
     let mut tx = state.db.begin().await?;
-    let invitation: Option<(String, String)> = sqlx::query_as(
+    let invitation: Option<(String, Option<String>, String)> = sqlx::query_as(
         "UPDATE invitations SET accepted_at = now()
          WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() AND lower(email) = lower($2)
-         RETURNING tenant, role",
+         RETURNING tenant, tenant_uid, role",
     )
     .bind(opaque_token::hash(&body.token))
     .bind(&email)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((tenant, role)) = invitation else {
+    let Some((tenant, Some(tenant_uid), role)) = invitation else {
         return Err(AuthError::BadEmailToken);
     };
+    // An invitation to a Tenant that is gone, or whose name another Tenant has taken, admits
+    // to nothing; the transaction rolls back and the sweep removes the invitation.
+    state.tenants.require(&tenant, &tenant_uid).await?;
+    // A membership left from an earlier Tenant of the same name is replaced, not kept.
     let created = sqlx::query(
-        "INSERT INTO memberships (user_id, tenant, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        "INSERT INTO memberships (user_id, tenant, tenant_uid, role) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, tenant) DO UPDATE
+           SET tenant_uid = EXCLUDED.tenant_uid, role = EXCLUDED.role, created_at = now()
+           WHERE memberships.tenant_uid IS DISTINCT FROM EXCLUDED.tenant_uid",
     )
     .bind(user_id)
     .bind(&tenant)
+    .bind(&tenant_uid)
     .bind(&role)
     .execute(&mut *tx)
     .await?
     .rows_affected()
         == 1;
     if created {
-        let data = json!({ "user": user_id, "tenant": tenant, "role": role });
+        let data =
+            json!({ "user": user_id, "tenant": tenant, "tenant_uid": tenant_uid, "role": role });
         events::record(
             &mut tx,
             "auth.membership.created",

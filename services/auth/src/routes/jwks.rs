@@ -1,9 +1,9 @@
 //! GET /.well-known/jwks.json: the public keys that verify access tokens still alive.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use saascript_common::input::Json;
 
 use crate::AppState;
 use crate::error::Result;

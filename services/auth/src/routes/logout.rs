@@ -1,16 +1,18 @@
 //! POST /auth/logout: revokes the session of the presented refresh token (all its rotations).
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use saascript_common::input::Json;
 use serde::Deserialize;
 
 use crate::error::Result;
+use crate::text::Text;
 use crate::{AppState, refresh_tokens};
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Logout {
-    pub refresh_token: String,
+    pub refresh_token: Text,
 }
 
 /// Ends the session of a refresh token.

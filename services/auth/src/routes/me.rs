@@ -1,8 +1,8 @@
 //! GET /auth/me: who the access token belongs to, and their memberships.
 
-use axum::Json;
 use axum::extract::State;
 use saascript_common::extract::AuthUser;
+use saascript_common::input::Json;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ pub async fn me(State(state): State<AppState>, AuthUser(claims): AuthUser) -> Re
     let memberships: Vec<Value> = users::memberships(&state.db, id)
         .await?
         .into_iter()
-        .map(|(tenant, role)| json!({ "tenant": tenant, "role": role }))
+        .map(|m| json!({ "tenant": m.tenant, "role": m.role }))
         .collect();
     Ok(Json(json!({
         "id": id,

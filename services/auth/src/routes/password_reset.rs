@@ -2,18 +2,20 @@
 //! not the account exists); POST /auth/password-reset/confirm sets the new password and ends
 //! every session of the account.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use saascript_common::input::Json;
 use serde::Deserialize;
 
 use crate::email_tokens::{self, Purpose};
 use crate::error::Result;
+use crate::text::Text;
 use crate::{AppState, mail, outbox, passwords, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetRequest {
-    pub email: String,
+    pub email: Text,
 }
 
 /// Sends a reset link (202 whether or not the account exists).
@@ -35,6 +37,7 @@ pub async fn request(
         outbox::enqueue(
             &mut tx,
             &state.settings.email_queue,
+            &state.settings.task_key,
             mail::password_reset(&user.email, &state.settings.web_origin, &token),
         )
         .await?;
@@ -44,9 +47,10 @@ pub async fn request(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetConfirm {
-    pub token: String,
-    pub password: String,
+    pub token: Text,
+    pub password: Text,
 }
 
 /// Sets the new password with the emailed token; ends every session.
@@ -57,7 +61,7 @@ pub async fn confirm(
     Json(body): Json<ResetConfirm>,
 ) -> Result<StatusCode> {
     passwords::check_policy(&body.password)?;
-    let hash = passwords::hash(body.password).await?;
+    let hash = passwords::hash(body.password.into_string()).await?;
     let mut tx = state.db.begin().await?;
     let user_id = email_tokens::consume(&mut tx, &body.token, Purpose::ResetPassword).await?;
     // The link proved the address, too.

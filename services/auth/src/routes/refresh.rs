@@ -1,16 +1,18 @@
 //! POST /auth/refresh: a refresh token for a new pair; the presented token is used up.
 
-use axum::Json;
 use axum::extract::State;
+use saascript_common::input::Json;
 use serde::Deserialize;
 
-use crate::error::Result;
+use crate::error::{AuthError, Result};
+use crate::text::Text;
 use crate::tokens::{self, TokenPair};
 use crate::{AppState, refresh_tokens};
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Refresh {
-    pub refresh_token: String,
+    pub refresh_token: Text,
 }
 
 /// A refresh token for a new pair; reusing a used one revokes its family.
@@ -26,6 +28,15 @@ pub async fn refresh(
         state.settings.refresh_token_lifetime,
     )
     .await?;
-    let access = tokens::access_token(&state, &session).await?;
+    let access = match tokens::access_token(&state, &session).await {
+        Ok(access) => access,
+        // The session's Tenant is gone (or its name is another Tenant's now), or the membership
+        // ended: the session is over for good, every token of it.
+        Err(AuthError::TenantGone(_) | AuthError::NotAMember(_)) => {
+            refresh_tokens::revoke_family_id(&state.db, session.family_id).await?;
+            return Err(AuthError::BadRefreshToken);
+        }
+        Err(e) => return Err(e),
+    };
     Ok(Json(tokens::pair(&state, access, refresh_token)))
 }

@@ -1,19 +1,21 @@
 //! POST /auth/register: a new user with an email and a password.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use saascript_common::input::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::email_tokens::{self, Purpose};
 use crate::error::{AuthError, Result};
+use crate::text::Text;
 use crate::{AppState, events, mail, outbox, passwords, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Register {
-    pub email: String,
-    pub password: String,
+    pub email: Text,
+    pub password: Text,
 }
 
 /// A deliberately simple check: one `@`, something on each side, a dot in the domain, no spaces,
@@ -41,7 +43,7 @@ pub async fn register(
     let email = body.email.trim().to_string();
     check_email(&email)?;
     passwords::check_policy(&body.password)?;
-    let hash = passwords::hash(body.password).await?;
+    let hash = passwords::hash(body.password.into_string()).await?;
     // The user, the verification token and the email task commit together, or not at all.
     let mut tx = state.db.begin().await?;
     let id = users::create(&mut tx, &email, &hash).await?;
@@ -55,6 +57,7 @@ pub async fn register(
     outbox::enqueue(
         &mut tx,
         &state.settings.email_queue,
+        &state.settings.task_key,
         mail::verification(&email, &state.settings.web_origin, &token),
     )
     .await?;

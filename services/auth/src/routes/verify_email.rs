@@ -1,17 +1,19 @@
 //! POST /auth/verify-email: the token from the verification email marks the address verified.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use saascript_common::input::Json;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::email_tokens::{self, Purpose};
 use crate::error::Result;
+use crate::text::Text;
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VerifyEmail {
-    pub token: String,
+    pub token: Text,
 }
 
 /// Marks the address verified with the emailed token.

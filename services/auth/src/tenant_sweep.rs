@@ -1,0 +1,118 @@
+//! Removes what auth holds for a Tenant that is gone: its memberships, invitations and sessions
+//! (refresh tokens), and those bound to an earlier Tenant of the same name. It follows a watch
+//! of the Tenants; a full list (at start-up and after every relist) settles everything, so a
+//! deletion missed while auth was down is caught too. The token-minting paths check the live
+//! Tenant themselves, so nothing acts for a gone Tenant while this catches up.
+//!
+//! Rows from before tenant uids (uid NULL) are bound to the live Tenant of their name if they
+//! were made while it existed, and removed otherwise.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::{WatchStreamExt, watcher as watch};
+use sqlx::{AssertSqlSafe, PgPool};
+
+use crate::tenants::{LiveTenant, Tenants};
+
+/// The tables whose rows belong to a tenant, each with `tenant`, `tenant_uid` and `created_at`.
+const TABLES: [&str; 3] = ["memberships", "invitations", "refresh_tokens"];
+
+/// Which rows a pass may remove: those of every name, or of one name only.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    All,
+    Name(&'a str),
+}
+
+/// Makes the rows agree with `live` (the live Tenants, all of them, or the one of the name in
+/// scope, or none when it is gone): binds the unbound rows made under a live Tenant, and
+/// removes every row of the scope that is not bound to a live Tenant. Returns the rows removed.
+pub async fn settle(db: &PgPool, live: &[LiveTenant], scope: Scope<'_>) -> sqlx::Result<u64> {
+    let names: Vec<&str> = live.iter().map(|t| t.name.as_str()).collect();
+    let uids: Vec<&str> = live.iter().map(|t| t.uid.as_str()).collect();
+    let created: Vec<&str> = live.iter().map(|t| t.created.as_str()).collect();
+    let only = match scope {
+        Scope::All => None,
+        Scope::Name(name) => Some(name),
+    };
+    let mut tx = db.begin().await?;
+    let mut removed = 0;
+    for table in TABLES {
+        // `table` is one of the constants above, never input.
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} AS r SET tenant_uid = live.uid
+             FROM unnest($1::text[], $2::text[], $3::text[]::timestamptz[]) AS live(name, uid, created)
+             WHERE r.tenant = live.name AND r.tenant_uid IS NULL
+               AND r.created_at >= live.created"
+        )))
+        .bind(&names)
+        .bind(&uids)
+        .bind(&created)
+        .execute(&mut *tx)
+        .await?;
+        removed += sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} AS r
+             WHERE r.tenant IS NOT NULL AND ($3::text IS NULL OR r.tenant = $3)
+               AND NOT EXISTS (
+                 SELECT 1 FROM unnest($1::text[], $2::text[]) AS live(name, uid)
+                 WHERE live.name = r.tenant AND live.uid = r.tenant_uid)"
+        )))
+        .bind(&names)
+        .bind(&uids)
+        .bind(only)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// Settles until it succeeds: a change that fails to apply is not dropped, or a deleted
+/// Tenant's members would stay until the next relist.
+async fn settle_until_done(db: &PgPool, live: &[LiveTenant], scope: Scope<'_>) {
+    loop {
+        match settle(db, live, scope).await {
+            Ok(0) => return,
+            Ok(removed) => {
+                tracing::info!(removed, ?scope, "removed what belonged to gone Tenants");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, ?scope, "the Tenant sweep failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Follows the Tenants forever (the watch reconnects with back-off).
+pub async fn run(db: PgPool, tenants: Tenants) {
+    let mut events = watch(tenants.api(), watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    let mut listed: Vec<LiveTenant> = vec![];
+    while let Some(event) = events.next().await {
+        match event {
+            Ok(Event::Init) => listed.clear(),
+            Ok(Event::InitApply(tenant)) => listed.extend(LiveTenant::of(&tenant)),
+            // Only a complete list may remove the rows of names it lacks.
+            Ok(Event::InitDone) => settle_until_done(&db, &listed, Scope::All).await,
+            Ok(Event::Apply(tenant)) => {
+                if let Some(name) = tenant.metadata.name.as_deref() {
+                    // A Tenant being deleted yields no live one: every row of its name goes.
+                    let live: Vec<LiveTenant> = LiveTenant::of(&tenant).into_iter().collect();
+                    settle_until_done(&db, &live, Scope::Name(name)).await;
+                }
+            }
+            Ok(Event::Delete(tenant)) => {
+                if let Some(name) = tenant.metadata.name.as_deref() {
+                    settle_until_done(&db, &[], Scope::Name(name)).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the Tenant watch failed; retrying"),
+        }
+    }
+}
