@@ -50,10 +50,27 @@ pub struct Config {
     /// The request rate of a tenant whose entitlements are not known yet.
     #[arg(long, env = "DEFAULT_REQUESTS_PER_SECOND", default_value_t = 5)]
     pub default_requests_per_second: u32,
+    /// The request rate of each user whose token acts for no tenant (a platform admin outside
+    /// any tenant): the free plan's rate, since no entitlements apply.
+    #[arg(long, env = "USER_REQUESTS_PER_SECOND", default_value_t = 5)]
+    pub user_requests_per_second: u32,
+    /// The request rate of each client address on the routes that need no token (register, log
+    /// in, refresh, verify, password reset). Generous: many people can share one address (an
+    /// office, a NAT), and auth throttles failed logins per account on its own.
+    #[arg(long, env = "PUBLIC_REQUESTS_PER_SECOND", default_value_t = 50)]
+    pub public_requests_per_second: u32,
+    /// How long the merged /api/openapi.json is served before the services are asked again, in
+    /// seconds.
+    #[arg(long, env = "OPENAPI_CACHE_SECONDS", default_value_t = 60)]
+    pub openapi_cache_seconds: u64,
 }
 
 impl Config {
     pub fn upstream_timeout(&self) -> Duration {
         Duration::from_millis(self.upstream_timeout_ms)
+    }
+
+    pub fn openapi_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.openapi_cache_seconds)
     }
 }

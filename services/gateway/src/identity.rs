@@ -104,6 +104,7 @@ mod tests {
         let claims = Claims {
             sub: "u-1".into(),
             tenant: Some("acme".into()),
+            tenant_uid: None,
             roles: vec!["owner".into(), "admin".into()],
             exp: 0,
             iat: 0,

@@ -1,14 +1,16 @@
 //! /api/openapi.json: the services' OpenAPI documents merged into one, with their paths as
 //! the gateway serves them (under /api). A service that does not answer is listed under
-//! `x-unavailable` instead of failing the whole document.
+//! `x-unavailable` instead of failing the whole document. The merged document is cached (see
+//! `openapi_cache`): anonymous clients must not be able to make the gateway call every service.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::AppState;
+use crate::proxy::HttpClient;
 use crate::routes::Upstream;
 
 /// Where each service publishes its document.
@@ -22,12 +24,12 @@ fn document_path(upstream: Upstream) -> &'static str {
     }
 }
 
-async fn fetch(state: &AppState, base: &str, path: &str) -> Result<Value, String> {
+async fn fetch(client: &HttpClient, base: &str, path: &str) -> Result<Value, String> {
     let uri = format!("{}{path}", base.trim_end_matches('/'));
     let request = Request::get(&uri)
         .body(Body::empty())
         .map_err(|e| e.to_string())?;
-    let response = tokio::time::timeout(Duration::from_secs(5), state.client.request(request))
+    let response = tokio::time::timeout(Duration::from_secs(5), client.request(request))
         .await
         .map_err(|_| "timed out".to_string())?
         .map_err(|e| e.to_string())?;
@@ -82,19 +84,20 @@ pub fn merge(documents: Vec<(String, Value)>, unavailable: Vec<String>) -> Value
     })
 }
 
-/// Fetches every configured service's document and merges them.
-pub async fn merged(state: &AppState) -> Value {
+/// Fetches every configured service's document (at once, so that the slowest bounds the wait)
+/// and merges them.
+pub async fn merged(client: &HttpClient, upstreams: &HashMap<Upstream, String>) -> Value {
+    let mut upstreams: Vec<_> = upstreams.iter().map(|(u, b)| (*u, b.as_str())).collect();
+    upstreams.sort_by_key(|(u, _)| document_path(*u));
+    let fetched = futures::future::join_all(upstreams.iter().map(|(upstream, base)| async move {
+        let path = document_path(*upstream);
+        (path, fetch(client, base, path).await)
+    }))
+    .await;
     let mut documents = vec![];
     let mut unavailable = vec![];
-    let mut upstreams: Vec<_> = state
-        .upstreams
-        .iter()
-        .map(|(u, b)| (*u, b.clone()))
-        .collect();
-    upstreams.sort_by_key(|(u, _)| document_path(*u));
-    for (upstream, base) in upstreams {
-        let path = document_path(upstream);
-        match fetch(state, &base, path).await {
+    for (path, result) in fetched {
+        match result {
             Ok(document) => documents.push((path.to_string(), document)),
             Err(e) => {
                 tracing::warn!(%path, error = %e, "no OpenAPI document");

@@ -43,20 +43,29 @@ pub fn target(path: &str) -> Option<Target> {
     })
 }
 
-/// Paths that need no token: signing up and in, the keys, the links from emails, and Stripe's
-/// webhook (which billing verifies by its signature).
+/// The routes anyone may call to get into an account: signing up and in, and the links from
+/// emails. No token says who calls them, so the gateway limits them per client address.
+const ACCOUNT_ENTRY_POSTS: [&str; 6] = [
+    "/api/auth/register",
+    "/api/auth/login",
+    "/api/auth/refresh",
+    "/api/auth/verify-email",
+    "/api/auth/password-reset",
+    "/api/auth/password-reset/confirm",
+];
+
+/// Paths that need no token: the account entries, the keys, and Stripe's webhook (which billing
+/// verifies by its signature).
 pub fn is_public(method: &Method, path: &str) -> bool {
-    const PUBLIC_POSTS: [&str; 7] = [
-        "/api/auth/register",
-        "/api/auth/login",
-        "/api/auth/refresh",
-        "/api/auth/verify-email",
-        "/api/auth/password-reset",
-        "/api/auth/password-reset/confirm",
-        "/api/billing/webhooks/stripe",
-    ];
     (method == Method::GET && path == "/.well-known/jwks.json")
-        || (method == Method::POST && PUBLIC_POSTS.contains(&path))
+        || (method == Method::POST && path == "/api/billing/webhooks/stripe")
+        || is_account_entry(method, path)
+}
+
+/// Whether the request is one of the account entries. The keys and the webhook are not: the
+/// keys cost nothing to serve, and Stripe sends every webhook from a few addresses.
+pub fn is_account_entry(method: &Method, path: &str) -> bool {
+    method == Method::POST && ACCOUNT_ENTRY_POSTS.contains(&path)
 }
 
 #[cfg(test)]
@@ -98,5 +107,19 @@ mod tests {
             "the method matters"
         );
         assert!(!is_public(&Method::POST, "/api/auth/login/../me"));
+    }
+
+    #[test]
+    fn account_entries_are_public_and_the_webhook_and_keys_are_not_entries() {
+        for path in ACCOUNT_ENTRY_POSTS {
+            assert!(is_public(&Method::POST, path), "{path}");
+            assert!(is_account_entry(&Method::POST, path), "{path}");
+        }
+        assert!(!is_account_entry(
+            &Method::POST,
+            "/api/billing/webhooks/stripe"
+        ));
+        assert!(!is_account_entry(&Method::GET, "/.well-known/jwks.json"));
+        assert!(!is_account_entry(&Method::GET, "/api/auth/login"));
     }
 }

@@ -9,6 +9,9 @@ use saascript_crds::Tenant;
 /// A tenant, as far as admission is concerned.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TenantInfo {
+    /// The live Tenant's `metadata.uid`: a token acts only for the Tenant whose uid it carries,
+    /// not for a later one that reuses the name.
+    pub uid: Option<String>,
     pub suspended: bool,
     pub requests_per_second: Option<u32>,
 }
@@ -41,6 +44,11 @@ impl TenantDirectory {
         TenantDirectory { store }
     }
 
+    /// A directory over a store filled by someone else (unit tests fill it by hand).
+    pub fn from_store(store: Store<Tenant>) -> TenantDirectory {
+        TenantDirectory { store }
+    }
+
     /// Whether the first list has arrived (before that, every tenant would look unknown).
     pub async fn synced(&self) -> bool {
         tokio::time::timeout(
@@ -54,6 +62,7 @@ impl TenantDirectory {
     pub fn lookup(&self, tenant: &str) -> Option<TenantInfo> {
         let tenant = self.store.get(&ObjectRef::new(tenant))?;
         Some(TenantInfo {
+            uid: tenant.metadata.uid.clone(),
             // Suspended by an admin (spec), or by the operator for a payment lapse (the Suspended
             // condition, which outlives a phase of Failed for a spec that stopped validating).
             suspended: tenant.spec.suspended
