@@ -5,6 +5,7 @@
 //! that tests run in parallel. A dependency that does not answer fails the test with the command
 //! that starts it; nothing is ever skipped.
 
+pub mod access_tokens;
 pub mod auth_server;
 pub mod backing_systems;
 pub mod billing_fixture;
@@ -12,6 +13,7 @@ pub mod billing_server;
 pub mod black_hole;
 pub mod crds;
 pub mod databases;
+pub mod echo_upstream;
 pub mod endpoints;
 pub mod gateway_server;
 pub mod http;
@@ -19,6 +21,7 @@ pub mod kafka_topics;
 pub mod maildir;
 pub mod operator;
 pub mod private_api_server;
+pub mod raw_http;
 pub mod stripe_fake;
 pub mod tcp_proxy;
 pub mod tenant_credentials;

@@ -1,146 +1,108 @@
-//! The gateway in front of the real auth service and an echo upstream, with Tenant CRs on the
-//! local API server: routing, authentication, identity headers, suspension, rate limit, timeout.
+//! The gateway in front of the real auth service and an echo upstream, with a Tenant on the
+//! local API server: routing, authentication, identity headers, suspension, the tenant's rate
+//! limit, and the upstream timeout.
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::Request;
-use clap::Parser;
-use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::api::{Patch, PatchParams};
 use reqwest::StatusCode;
-use saascript_crds::Tenant;
-use saascript_gateway::tenants::TenantDirectory;
-use saascript_tests::auth_server::{AUDIENCE, AuthServer, ISSUER, WEB_ORIGIN};
+use saascript_tests::access_tokens::sign_access_token;
+use saascript_tests::auth_server::{AuthServer, WEB_ORIGIN};
 use saascript_tests::crds::install_crds;
+use saascript_tests::echo_upstream::{EchoUpstream, SLOW_FOR, SLOW_PATH};
+use saascript_tests::gateway_server::GatewayServer;
 use saascript_tests::http::post_json;
 use saascript_tests::operator::new_run_id;
-use saascript_tests::tenants::{create_tenant, tenant_manifest};
+use saascript_tests::tenant_guard::TenantGuard;
+use saascript_tests::tenants::tenant_manifest;
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// An upstream that answers with what it received; `/projects/slow` takes four seconds.
-async fn echo_upstream() -> String {
-    let app = Router::new().fallback(|request: Request| async move {
-        if request.uri().path() == "/projects/slow" {
-            tokio::time::sleep(Duration::from_secs(4)).await;
-        }
-        let headers: BTreeMap<String, String> = request
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
-        axum::Json(json!({
-            "path": request.uri().path(),
-            "query": request.uri().query(),
-            "headers": headers,
-        }))
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{address}")
-}
-
 struct Fixture {
     env: TestEnv,
     auth: AuthServer,
-    gateway: String,
-    tenant: String,
+    _echo: EchoUpstream,
+    gateway: GatewayServer,
+    tenant: TenantGuard,
+    /// The user's token for the tenant, as auth issues it: the tenant's name and uid.
     token: String,
     user_id: String,
-    tenants: Api<Tenant>,
     http: reqwest::Client,
 }
 
 async fn fixture() -> Fixture {
     let env = TestEnv::new();
-    let client = env.kube().await;
-    install_crds(&client).await;
+    install_crds(&env.kube().await).await;
     let auth = AuthServer::start(&env).await;
-    let echo = echo_upstream().await;
-    let tenants: Api<Tenant> = Api::all(client.clone());
-    let tenant = unique_name("gw");
-    create_tenant(
-        &tenants,
-        &tenant_manifest(&tenant, &new_run_id(), "pooled", "free", "Delete"),
+    let echo = EchoUpstream::start().await;
+    let tenant = TenantGuard::create(
+        &env,
+        &tenant_manifest(
+            &unique_name("gw"),
+            &new_run_id(),
+            "pooled",
+            "free",
+            "Delete",
+        ),
     )
     .await;
-
-    let config = saascript_gateway::Config::parse_from([
-        "saascript-gateway",
-        "--auth-upstream",
+    let gateway = GatewayServer::start(
+        &env,
         &auth.base,
-        "--projects-upstream",
-        &echo,
-        "--profiles-upstream",
-        &echo,
-        "--jwks-url",
-        &auth.url("/.well-known/jwks.json"),
-        "--issuer",
-        ISSUER,
-        "--audience",
-        AUDIENCE,
-        "--web-origin",
-        WEB_ORIGIN,
-        "--upstream-timeout-ms",
-        "1500",
-        "--default-requests-per-second",
-        "1000",
-    ]);
-    let directory = TenantDirectory::start(client);
-    let state = saascript_gateway::AppState::new(&config, directory.clone());
-    wait::until(
-        Duration::from_secs(30),
-        "the gateway's Tenant cache",
-        || async { directory.lookup(&tenant).map(|_| ()) },
+        &[
+            "--projects-upstream",
+            &echo.base,
+            "--profiles-upstream",
+            &echo.base,
+            "--default-requests-per-second",
+            "1000",
+        ],
     )
     .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address: SocketAddr = listener.local_addr().unwrap();
-    let app = saascript_gateway::app(state, &config);
-    tokio::spawn(async move { saascript_gateway::serve(app, listener).await.unwrap() });
-    let gateway = format!("http://{address}");
+    gateway
+        .wait_for_tenant(&tenant.name, "the gateway's Tenant cache", |_| true)
+        .await;
 
-    // A user of the tenant, signed up and in through the gateway's public routes.
+    // A user, signed up and in through the gateway's public routes.
     let http = reqwest::Client::new();
     let email = format!("{}@example.com", unique_name("gwuser"));
     let (status, user) = post_json(
         &http,
-        format!("{gateway}/api/auth/register"),
+        gateway.url("/api/auth/register"),
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{user}");
     auth.mark_verified(&email).await;
     let user_id = user["id"].as_str().unwrap().to_string();
-    sqlx::query(
-        "INSERT INTO memberships (user_id, tenant, role) VALUES ($1::text::uuid, $2, 'owner')",
-    )
-    .bind(&user_id)
-    .bind(&tenant)
-    .execute(&auth.state.db)
-    .await
-    .unwrap();
     let (status, tokens) = post_json(
         &http,
-        format!("{gateway}/api/auth/login"),
+        gateway.url("/api/auth/login"),
         json!({ "email": email, "password": PASSWORD }),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
-    let token = tokens["access_token"].as_str().unwrap().to_string();
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+    // The user's token for the tenant, signed here so that the test does not depend on how
+    // auth records memberships.
+    let token = sign_access_token(
+        &auth,
+        &user_id,
+        Some(&tenant.name),
+        Some(&tenant.uid),
+        &["owner"],
+    )
+    .await;
     Fixture {
         env,
         auth,
+        _echo: echo,
         gateway,
         tenant,
         token,
         user_id,
-        tenants,
         http,
     }
 }
@@ -151,26 +113,30 @@ impl Fixture {
         path: &str,
         token: Option<&str>,
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut request = self.http.get(format!("{}{path}", self.gateway));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        let (status, headers) = (response.status(), response.headers().clone());
-        (
-            status,
-            headers,
-            response.json().await.unwrap_or(Value::Null),
-        )
+        get(&self.http, &self.gateway.url(path), token).await
     }
 
     async fn finish(self) {
-        let _ = self
-            .tenants
-            .delete(&self.tenant, &DeleteParams::default())
-            .await;
         self.auth.finish(&self.env).await;
     }
+}
+
+async fn get(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let mut request = http.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (
+        status,
+        headers,
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -184,7 +150,7 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
     // Spoofed identity and forwarding headers are replaced by the verified ones.
     let response = f
         .http
-        .get(format!("{}/api/projects/p1/tasks?state=open", f.gateway))
+        .get(f.gateway.url("/api/projects/p1/tasks?state=open"))
         .bearer_auth(&f.token)
         .header("x-saascript-tenant", "victim")
         .header("x-saascript-roles", "platform-admin")
@@ -199,7 +165,7 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
     assert_eq!(seen["path"], "/projects/p1/tasks");
     assert_eq!(seen["query"], "state=open");
     let headers = &seen["headers"];
-    assert_eq!(headers["x-saascript-tenant"], f.tenant.as_str());
+    assert_eq!(headers["x-saascript-tenant"], f.tenant.name.as_str());
     assert_eq!(headers["x-saascript-user"], f.user_id.as_str());
     assert_eq!(headers["x-saascript-roles"], "owner");
     assert_eq!(headers["x-forwarded-for"], "127.0.0.1");
@@ -208,7 +174,7 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
     // Auth behind the gateway verifies the same token itself.
     let (status, _, me) = f.get("/api/auth/me", Some(&f.token)).await;
     assert_eq!(status, StatusCode::OK, "{me}");
-    assert_eq!(me["tenant"], f.tenant.as_str());
+    assert_eq!(me["tenant"], f.tenant.name.as_str());
 
     // Forged tokens are refused here too.
     let parts: Vec<&str> = f.token.split('.').collect();
@@ -237,13 +203,6 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
         )
     );
 
-    // A slow upstream is cut off with 504.
-    let (status, _, problem) = f.get("/api/projects/slow", Some(&f.token)).await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (StatusCode::GATEWAY_TIMEOUT, Some("upstream_timeout"))
-    );
-
     // The merged OpenAPI document: auth's routes under /api.
     let (status, _, document) = f.get("/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -259,10 +218,7 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
     // CORS for the web origin.
     let preflight = f
         .http
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{}/api/projects/p1", f.gateway),
-        )
+        .request(reqwest::Method::OPTIONS, f.gateway.url("/api/projects/p1"))
         .header("origin", WEB_ORIGIN)
         .header("access-control-request-method", "POST")
         .header(
@@ -291,9 +247,10 @@ async fn a_suspended_tenant_is_refused_and_the_rate_limit_answers_429() {
     let status_patch = json!({ "status": { "entitlements": {
         "plan": "free", "quota": {}, "maxProjects": 3, "maxMembers": 3, "requestsPerSecond": 2, "isolation": "pooled"
     } } });
-    f.tenants
+    f.tenant
+        .api()
         .patch_status(
-            &f.tenant,
+            &f.tenant.name,
             &PatchParams::default(),
             &Patch::Merge(&status_patch),
         )
@@ -317,9 +274,10 @@ async fn a_suspended_tenant_is_refused_and_the_rate_limit_answers_429() {
     assert_eq!(problem["code"], "rate_limited");
     assert_eq!(retry_after.as_deref(), Some("1"));
 
-    f.tenants
+    f.tenant
+        .api()
         .patch(
-            &f.tenant,
+            &f.tenant.name,
             &PatchParams::default(),
             &Patch::Merge(json!({ "spec": { "suspended": true } })),
         )
@@ -335,5 +293,96 @@ async fn a_suspended_tenant_is_refused_and_the_rate_limit_answers_429() {
     )
     .await;
     assert_eq!(problem["code"], "tenant_suspended");
+
+    // Lifted, then suspended by the operator for a payment lapse: the Suspended condition.
+    f.tenant
+        .api()
+        .patch(
+            &f.tenant.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "suspended": false } })),
+        )
+        .await
+        .unwrap();
+    wait::until(
+        Duration::from_secs(20),
+        "the lifted suspension to reach the gateway",
+        || async {
+            let (status, _, _) = f.get("/api/profiles/me", Some(&f.token)).await;
+            // 429 is the rate limit of 2 per second, which is not suspension.
+            matches!(status, StatusCode::OK | StatusCode::TOO_MANY_REQUESTS).then_some(())
+        },
+    )
+    .await;
+    let lapsed = json!({ "status": { "conditions": [{
+        "type": "Suspended", "status": "True", "reason": "PaymentLapsed",
+        "message": "payment lapsed past the grace period",
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+    }] } });
+    f.tenant
+        .api()
+        .patch_status(
+            &f.tenant.name,
+            &PatchParams::default(),
+            &Patch::Merge(&lapsed),
+        )
+        .await
+        .unwrap();
+    let problem = wait::until(
+        Duration::from_secs(20),
+        "the Suspended condition to reach the gateway",
+        || async {
+            let (status, _, body) = f.get("/api/profiles/me", Some(&f.token)).await;
+            (status == StatusCode::FORBIDDEN).then_some(body)
+        },
+    )
+    .await;
+    assert_eq!(problem["code"], "tenant_suspended");
     f.finish().await;
+}
+
+#[tokio::test]
+async fn a_slow_upstream_is_cut_off_with_504() {
+    let env = TestEnv::new();
+    let auth = AuthServer::start(&env).await;
+    let echo = EchoUpstream::start().await;
+    // The one gateway of the tests with a short upstream timeout: this test is about it.
+    let timeout = Duration::from_millis(1500);
+    assert!(timeout < SLOW_FOR);
+    let gateway = GatewayServer::start(
+        &env,
+        &auth.base,
+        &[
+            "--projects-upstream",
+            &echo.base,
+            "--upstream-timeout-ms",
+            &timeout.as_millis().to_string(),
+        ],
+    )
+    .await;
+    let token = sign_access_token(
+        &auth,
+        &unique_name("admin"),
+        None,
+        None,
+        &["platform-admin"],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let (status, _, problem) = get(
+        &http,
+        &gateway.url(&format!("/api{SLOW_PATH}")),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::GATEWAY_TIMEOUT, Some("upstream_timeout"))
+    );
+    assert_eq!(
+        echo.requests(SLOW_PATH),
+        1,
+        "the request reached the upstream"
+    );
+    auth.finish(&env).await;
 }
