@@ -37,7 +37,7 @@ pub struct AuthServer {
 }
 
 /// How a test's auth server differs from the default one.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuthOptions {
     pub throttle: ThrottleSettings,
     pub trusted_proxies: TrustedProxies,
@@ -45,6 +45,8 @@ pub struct AuthOptions {
     pub task_retention: Duration,
     /// Whether the Tenant sweep runs (a test may start it later, as after an outage).
     pub tenant_sweep: bool,
+    /// The client auth reads Tenants with (by default, one of the local API server).
+    pub kube: Option<kube::Client>,
 }
 
 impl Default for AuthOptions {
@@ -56,6 +58,7 @@ impl Default for AuthOptions {
             trusted_proxies: "127.0.0.1, ::1".parse().expect("loopback addresses"),
             task_retention: Duration::from_secs(3600),
             tenant_sweep: true,
+            kube: None,
         }
     }
 }
@@ -89,7 +92,10 @@ impl AuthServer {
 
     /// The same, with `options`.
     pub async fn start_with_options(env: &TestEnv, options: AuthOptions) -> AuthServer {
-        let kube = env.kube().await;
+        let kube = match options.kube {
+            Some(kube) => kube,
+            None => env.kube().await,
+        };
         let (database, db) = fresh_database(env, "auth").await;
         saascript_auth::migrate(&db).await.expect("migrations run");
         let clock_offset = Arc::new(AtomicI64::new(0));

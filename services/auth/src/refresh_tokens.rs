@@ -53,7 +53,11 @@ pub async fn issue(
 
 /// Uses `presented`: returns its session and a new token of the same family. A token used
 /// before revokes its family and fails with `RefreshTokenReused`.
-pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<(Session, String)> {
+///
+/// Nothing is final until `Rotation::commit`: the caller mints the access token first, and if
+/// that fails for a passing reason (the Kubernetes API does not answer), dropping the rotation
+/// leaves the presented token usable, so that the client's retry is not taken for a replay.
+pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<Rotation> {
     let mut tx = db.begin().await?;
     // FOR UPDATE: two concurrent uses of one token cannot both succeed.
     type Row = (Uuid, Uuid, Option<String>, Option<String>, bool, bool, bool);
@@ -97,8 +101,22 @@ pub async fn rotate(db: &PgPool, presented: &str, lifetime: Duration) -> Result<
         family_id,
     };
     let token = issue(&mut tx, &session, lifetime).await?;
-    tx.commit().await?;
-    Ok((session, token))
+    Ok(Rotation { tx, session, token })
+}
+
+/// A rotation not committed yet; dropped, it is rolled back.
+pub struct Rotation {
+    tx: Transaction<'static, Postgres>,
+    pub session: Session,
+    token: String,
+}
+
+impl Rotation {
+    /// Makes the rotation final; returns the new refresh token.
+    pub async fn commit(self) -> Result<String> {
+        self.tx.commit().await?;
+        Ok(self.token)
+    }
 }
 
 /// Revokes a whole family: its session has ended.

@@ -22,21 +22,25 @@ pub async fn refresh(
     State(state): State<AppState>,
     Json(body): Json<Refresh>,
 ) -> Result<Json<TokenPair>> {
-    let (session, refresh_token) = refresh_tokens::rotate(
+    let rotation = refresh_tokens::rotate(
         &state.db,
         &body.refresh_token,
         state.settings.refresh_token_lifetime,
     )
     .await?;
-    let access = match tokens::access_token(&state, &session).await {
+    let access = match tokens::access_token(&state, &rotation.session).await {
         Ok(access) => access,
         // The session's Tenant is gone (or its name is another Tenant's now), or the membership
         // ended: the session is over for good, every token of it.
         Err(AuthError::TenantGone(_) | AuthError::NotAMember(_)) => {
-            refresh_tokens::revoke_family_id(&state.db, session.family_id).await?;
+            let family = rotation.session.family_id;
+            drop(rotation);
+            refresh_tokens::revoke_family_id(&state.db, family).await?;
             return Err(AuthError::BadRefreshToken);
         }
+        // Anything else may pass: the rotation is dropped, and the token stays usable.
         Err(e) => return Err(e),
     };
+    let refresh_token = rotation.commit().await?;
     Ok(Json(tokens::pair(&state, access, refresh_token)))
 }
