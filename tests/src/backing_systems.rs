@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::TableStatus;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, TableStatus};
 use rdkafka::admin::AdminClient;
 use rdkafka::client::DefaultClientContext;
 use reqwest::StatusCode;
@@ -219,10 +219,67 @@ impl BackingSystems {
         {
             Ok(output) => output.table.and_then(|t| t.table_status) != Some(TableStatus::Deleting),
             Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => false,
-            Err(e) => panic!(
-                "DescribeTable {table}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(e)
-            ),
+            Err(e) => panic!("DescribeTable {table}: {}", DisplayErrorContext(e)),
+        }
+    }
+
+    /// Writes an item to the shared table, as a pooled tenant's workload would.
+    pub async fn put_pooled_item(&self, pk: &str, sk: &str) {
+        self.dynamodb
+            .put_item()
+            .table_name(POOLED_TABLE)
+            .item("pk", AttributeValue::S(pk.into()))
+            .item("sk", AttributeValue::S(sk.into()))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("PutItem {pk}: {}", DisplayErrorContext(e)));
+    }
+
+    pub async fn delete_pooled_item(&self, pk: &str, sk: &str) {
+        self.dynamodb
+            .delete_item()
+            .table_name(POOLED_TABLE)
+            .key("pk", AttributeValue::S(pk.into()))
+            .key("sk", AttributeValue::S(sk.into()))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DeleteItem {pk}: {}", DisplayErrorContext(e)));
+    }
+
+    /// The pooled tenant's items in the shared table: partition key `TENANT#<name>`, or one
+    /// that starts with `TENANT#<name>#`.
+    pub async fn pooled_items(&self, tenant: &str) -> usize {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb
+                .scan()
+                .table_name(POOLED_TABLE)
+                .filter_expression("pk = :exact OR begins_with(pk, :prefix)")
+                .expression_attribute_values(
+                    ":exact",
+                    AttributeValue::S(format!("TENANT#{tenant}")),
+                )
+                .expression_attribute_values(
+                    ":prefix",
+                    AttributeValue::S(format!("TENANT#{tenant}#")),
+                )
+                .set_exclusive_start_key(start)
+                .send()
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => {
+                    return 0;
+                }
+                Err(e) => panic!("Scan {POOLED_TABLE}: {}", DisplayErrorContext(e)),
+            };
+            count += page.items().len();
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return count,
+            }
         }
     }
 
@@ -262,8 +319,9 @@ impl BackingSystems {
 
     /// Everything of the tenant's that exists, named as in `TenantNames`: `role tenant_x`,
     /// `database tenant_x`, `registry row x`, `user tenant-x`, `vhost tenant-x`,
-    /// `queue tenant.x.tasks`, `topic tenant.x.events`, `table saascript-profiles-x`,
-    /// `ACL user tenant-x`. The shared resources of pooled tenants are not the tenant's.
+    /// `queue tenant.x.tasks`, `N items TENANT#x in saascript-profiles`, `topic tenant.x.events`,
+    /// `table saascript-profiles-x`, `ACL user tenant-x`. The shared resources of pooled tenants
+    /// are not the tenant's, but its items in them are.
     pub async fn present(&self, names: &TenantNames) -> Vec<String> {
         let mut present = vec![];
         let role = names.pg_role();
@@ -302,6 +360,13 @@ impl BackingSystems {
             let queue = names.pooled_queue();
             if self.rabbitmq_has(&["queues", POOLED_VHOST, &queue]).await {
                 present.push(format!("queue {queue}"));
+            }
+            let items = self.pooled_items(&names.tenant).await;
+            if items > 0 {
+                present.push(format!(
+                    "{items} items TENANT#{} in {POOLED_TABLE}",
+                    names.tenant
+                ));
             }
         }
         present

@@ -63,6 +63,19 @@ async fn delete_removes_every_backing_resource_and_the_namespace() {
             everything(&names),
             "{isolation}: provisioned first"
         );
+        // A pooled tenant's data in the shared table, and a neighbour's whose name starts with
+        // this one's.
+        let neighbour = format!("TENANT#{name}-next#user#1");
+        if !names.siloed {
+            systems
+                .put_pooled_item(&format!("TENANT#{name}"), "profile")
+                .await;
+            systems
+                .put_pooled_item(&format!("TENANT#{name}#user#1"), "profile")
+                .await;
+            systems.put_pooled_item(&neighbour, "profile").await;
+            assert_eq!(systems.pooled_items(&name).await, 2);
+        }
 
         tenants
             .delete(&name, &DeleteParams::default())
@@ -74,6 +87,14 @@ async fn delete_removes_every_backing_resource_and_the_namespace() {
             left.is_empty(),
             "{isolation}: left over after Delete: {left:?}"
         );
+        if !names.siloed {
+            assert_eq!(
+                systems.pooled_items(&format!("{name}-next")).await,
+                1,
+                "a neighbour's items stay"
+            );
+            systems.delete_pooled_item(&neighbour, "profile").await;
+        }
         assert_eq!(
             systems.shared_resources_present().await.len(),
             4,

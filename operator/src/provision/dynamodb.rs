@@ -1,14 +1,23 @@
 //! DynamoDB: a siloed tenant gets table `saascript-profiles-<name>` (PAY_PER_REQUEST); pooled
-//! tenants share `saascript-profiles`, with partition keys that start with `TENANT#<name>`.
+//! tenants share `saascript-profiles`, with partition keys `TENANT#<name>` or
+//! `TENANT#<name>#...`.
+
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
+    ScalarAttributeType, TableStatus, WriteRequest,
 };
 use saascript_crds::{DeletionPolicy, Isolation};
 
 use super::{Outcome, Presence, ProvisionError, ProvisionResult, System, TenantPlan};
+
+/// The most items one BatchWriteItem takes.
+const BATCH_WRITE_LIMIT: usize = 25;
+/// How often unprocessed deletions are sent again within one removal.
+const BATCH_ATTEMPTS: usize = 5;
 
 pub struct DynamoDbProvisioner {
     client: aws_sdk_dynamodb::Client,
@@ -83,11 +92,14 @@ impl DynamoDbProvisioner {
         })
     }
 
-    /// `Delete` removes a siloed tenant's table; the shared table always stays, and `Retain`
-    /// keeps the tenant's own.
+    /// `Delete` removes a siloed tenant's table, and a pooled tenant's items from the shared
+    /// table (which always stays); `Retain` keeps them.
     pub async fn remove(&self, plan: &TenantPlan, policy: DeletionPolicy) -> ProvisionResult<()> {
-        if policy == DeletionPolicy::Retain || plan.isolation == Isolation::Pooled {
+        if policy == DeletionPolicy::Retain {
             return Ok(());
+        }
+        if plan.isolation == Isolation::Pooled {
+            return self.delete_pooled_items(plan).await;
         }
         match self
             .client
@@ -116,6 +128,89 @@ impl DynamoDbProvisioner {
             _ => vec![],
         };
         Ok(Presence { present })
+    }
+
+    /// Deletes the items whose partition key is `TENANT#<name>` or starts with `TENANT#<name>#`
+    /// (the `#` keeps tenant `acme` off `acme-corp`'s items). The tenant's keys are spread over
+    /// the table, so it is scanned; a tenant is deleted rarely.
+    async fn delete_pooled_items(&self, plan: &TenantPlan) -> ProvisionResult<()> {
+        let table = plan.dynamodb_table();
+        let exact = plan.partition_prefix();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = match self
+                .client
+                .scan()
+                .table_name(&table)
+                .filter_expression("pk = :exact OR begins_with(pk, :prefix)")
+                .expression_attribute_values(":exact", AttributeValue::S(exact.clone()))
+                .expression_attribute_values(":prefix", AttributeValue::S(format!("{exact}#")))
+                .projection_expression("pk, sk")
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+            {
+                Ok(page) => page,
+                // No shared table: nothing of the tenant's in it.
+                Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => {
+                    return Ok(());
+                }
+                Err(e) => return Err(classify(e)),
+            };
+            for keys in page.items().chunks(BATCH_WRITE_LIMIT) {
+                self.delete_batch(&table, keys).await?;
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Deletes up to 25 items; what the server leaves unprocessed is sent again a few times, then
+    /// the removal fails and the reconcile retries it.
+    async fn delete_batch(
+        &self,
+        table: &str,
+        keys: &[HashMap<String, AttributeValue>],
+    ) -> ProvisionResult<()> {
+        let mut requests = keys
+            .iter()
+            .map(|key| {
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(key.clone()))
+                    .build()
+                    .map_err(|e| ProvisionError::failed(System::DynamoDb, e))?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<ProvisionResult<Vec<_>>>()?;
+        for _ in 0..BATCH_ATTEMPTS {
+            if requests.is_empty() {
+                return Ok(());
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(table, requests)
+                .send()
+                .await
+                .map_err(classify)?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut unprocessed| unprocessed.remove(table))
+                .unwrap_or_default();
+        }
+        if requests.is_empty() {
+            Ok(())
+        } else {
+            Err(ProvisionError::unreachable(
+                System::DynamoDb,
+                format!(
+                    "{} items of the tenant left unprocessed in {table}",
+                    requests.len()
+                ),
+            ))
+        }
     }
 
     async fn table_status(&self, table: &str) -> ProvisionResult<Option<TableStatus>> {

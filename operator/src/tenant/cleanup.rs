@@ -141,8 +141,10 @@ fn describe_data(plan: &TenantPlan) -> String {
             plan.kafka_topics().join(", "),
             plan.dynamodb_table()
         ),
+        // Messages in the shared topics cannot be removed one by one: they go with the topics'
+        // retention, so the Event does not claim them.
         saascript_crds::Isolation::Pooled => format!(
-            "registry row {} in database {}, queue {}, rows keyed {} in the shared topics and table",
+            "registry row {} in database {}, queue {}, items keyed {} in the shared table",
             plan.tenant,
             plan.pg_database(),
             plan.pooled_queue(),
