@@ -18,17 +18,24 @@ pub struct Config {
     #[arg(
         long,
         env = "AUTH_DATABASE_URL",
-        default_value = "postgres://postgres:postgres@127.0.0.1:5432/saascript_auth"
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/saascript_auth",
+        hide_env_values = true
     )]
     pub database_url: Sensitive,
     /// Redis, for login throttling.
-    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
     pub redis_url: Sensitive,
     /// RabbitMQ, where the outbox relay publishes email tasks.
     #[arg(
         long,
         env = "AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
+        hide_env_values = true
     )]
     pub amqp_url: Sensitive,
     /// The queue of email tasks.
@@ -57,7 +64,7 @@ pub struct Config {
     pub refresh_token_seconds: u64,
     /// The key that seals email tasks (they carry working links), 64 hex digits; the mailer
     /// needs the same. No default: a key known from the source would protect nothing.
-    #[arg(long, env = "EMAIL_TASK_KEY")]
+    #[arg(long, env = "EMAIL_TASK_KEY", hide_env_values = true)]
     pub email_task_key: Sensitive,
     /// How long a published task stays in the outbox, in seconds.
     #[arg(long, env = "AUTH_TASK_RETENTION_SECONDS", default_value_t = 24 * 3600)]

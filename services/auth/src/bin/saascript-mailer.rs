@@ -16,12 +16,18 @@ struct Config {
     #[arg(
         long,
         env = "AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
+        hide_env_values = true
     )]
     amqp_url: Sensitive,
     #[arg(long, env = "EMAIL_QUEUE", default_value = "email.send")]
     queue: String,
-    #[arg(long, env = "SMTP_URL", default_value = "smtp://127.0.0.1:2525")]
+    #[arg(
+        long,
+        env = "SMTP_URL",
+        default_value = "smtp://127.0.0.1:2525",
+        hide_env_values = true
+    )]
     smtp_url: Sensitive,
     #[arg(
         long,
@@ -36,7 +42,7 @@ struct Config {
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
     log_format: String,
     /// The key auth seals email tasks with (64 hex digits); the same as auth's.
-    #[arg(long, env = "EMAIL_TASK_KEY")]
+    #[arg(long, env = "EMAIL_TASK_KEY", hide_env_values = true)]
     email_task_key: Sensitive,
 }
 
