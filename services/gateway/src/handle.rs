@@ -23,7 +23,7 @@ async fn pass(state: &AppState, mut request: Request) -> Result<Response, Gatewa
     if method == Method::GET && path == "/api/openapi.json" {
         let document = state
             .openapi
-            .get(|| openapi::merged(&state.proxy.pooled, &state.upstreams))
+            .get(|| openapi::merged(&state.proxy, &state.upstreams))
             .await;
         return Ok(axum::Json(document.as_ref()).into_response());
     }

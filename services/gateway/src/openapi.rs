@@ -9,8 +9,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Map, Value, json};
+use tokio::time::Instant;
 
-use crate::proxy::HttpClient;
+use crate::proxy::Proxy;
 use crate::routes::Upstream;
 
 /// Where each service publishes its document.
@@ -24,19 +25,19 @@ fn document_path(upstream: Upstream) -> &'static str {
     }
 }
 
-async fn fetch(client: &HttpClient, base: &str, path: &str) -> Result<Value, String> {
+async fn fetch(proxy: &Proxy, base: &str, path: &str) -> Result<Value, String> {
     let uri = format!("{}{path}", base.trim_end_matches('/'));
     let request = Request::get(&uri)
         .body(Body::empty())
         .map_err(|e| e.to_string())?;
-    let response = tokio::time::timeout(Duration::from_secs(5), client.request(request))
+    let response = proxy
+        .send(request, Instant::now() + Duration::from_secs(5))
         .await
-        .map_err(|_| "timed out".to_string())?
         .map_err(|e| e.to_string())?;
     if response.status() != StatusCode::OK {
         return Err(format!("status {}", response.status()));
     }
-    let bytes = axum::body::to_bytes(Body::new(response.into_body()), 4 << 20)
+    let bytes = axum::body::to_bytes(response.into_body(), 4 << 20)
         .await
         .map_err(|e| e.to_string())?;
     serde_json::from_slice(&bytes).map_err(|e| e.to_string())
@@ -86,12 +87,12 @@ pub fn merge(documents: Vec<(String, Value)>, unavailable: Vec<String>) -> Value
 
 /// Fetches every configured service's document (at once, so that the slowest bounds the wait)
 /// and merges them.
-pub async fn merged(client: &HttpClient, upstreams: &HashMap<Upstream, String>) -> Value {
+pub async fn merged(proxy: &Proxy, upstreams: &HashMap<Upstream, String>) -> Value {
     let mut upstreams: Vec<_> = upstreams.iter().map(|(u, b)| (*u, b.as_str())).collect();
     upstreams.sort_by_key(|(u, _)| document_path(*u));
     let fetched = futures::future::join_all(upstreams.iter().map(|(upstream, base)| async move {
         let path = document_path(*upstream);
-        (path, fetch(client, base, path).await)
+        (path, fetch(proxy, base, path).await)
     }))
     .await;
     let mut documents = vec![];

@@ -11,8 +11,9 @@
 //!   sent once more on a fresh connection when the pooled one fails before any answer;
 //! - every other request (POST, PATCH, or any body, which is streamed and cannot be replayed)
 //!   goes on a connection of its own, with `Connection: close` so that the upstream closes it
-//!   (and keeps the TIME_WAIT). A fresh connection was never closed under the gateway, so its
-//!   failure is the upstream's own, and the 502 is true.
+//!   first and holds its TIME_WAIT (the gateway's ports toward one upstream are few). A fresh
+//!   connection was never closed under the gateway, so its failure is the upstream's own, and
+//!   the 502 is true.
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -28,8 +29,8 @@ use crate::error::GatewayError;
 
 pub type HttpClient = Client<HttpConnector, Body>;
 
-/// The pooled client, for requests that may be replayed (and the OpenAPI documents).
-pub fn client() -> HttpClient {
+/// The pooled client, for requests that may be replayed.
+fn pooled_client() -> HttpClient {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
@@ -42,7 +43,7 @@ fn unpooled_client() -> HttpClient {
 
 #[derive(Clone)]
 pub struct Proxy {
-    pub pooled: HttpClient,
+    pooled: HttpClient,
     unpooled: HttpClient,
     timeout: Duration,
 }
@@ -51,7 +52,7 @@ impl Proxy {
     /// `timeout` bounds the wait for an answer's head, retry included.
     pub fn new(timeout: Duration) -> Proxy {
         Proxy {
-            pooled: client(),
+            pooled: pooled_client(),
             unpooled: unpooled_client(),
             timeout,
         }
@@ -84,18 +85,29 @@ impl Proxy {
         }
         *request.uri_mut() = uri;
 
+        self.send(request, deadline).await
+    }
+
+    /// Sends `request` to the URI it names. One that may be sent twice (`replayable_copy`)
+    /// goes over the pool, and once more on a fresh connection when the pooled one fails
+    /// before answering; any other goes once, on a connection of its own.
+    pub async fn send(
+        &self,
+        mut request: Request<Body>,
+        deadline: Instant,
+    ) -> Result<Response<Body>, GatewayError> {
         let Some(replay) = replayable_copy(&request) else {
             request
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return send(&self.unpooled, request, deadline).await;
+            return exchange(&self.unpooled, request, deadline).await;
         };
         match tokio::time::timeout_at(deadline, self.pooled.request(request)).await {
             Ok(Ok(response)) => Ok(response.map(Body::new)),
             // Nothing to gain from connecting again to an upstream that refused a connection.
             Ok(Err(e)) if !e.is_connect() => {
-                tracing::debug!(error = %e, "a pooled connection failed; sending again on a fresh one");
-                send(&self.unpooled, replay, deadline).await
+                tracing::debug!(error = %e, "a pooled connection failed; sending again");
+                exchange(&self.unpooled, replay, deadline).await
             }
             Ok(Err(e)) => Err(failed(&e)),
             Err(_) => Err(GatewayError::UpstreamTimeout),
@@ -103,7 +115,8 @@ impl Proxy {
     }
 }
 
-async fn send(
+/// One exchange on `client`, bounded by `deadline`.
+async fn exchange(
     client: &HttpClient,
     request: Request<Body>,
     deadline: Instant,
