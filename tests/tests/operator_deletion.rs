@@ -11,7 +11,9 @@ use saascript_tests::backing_systems::{BackingSystems, PgRole, TenantNames};
 use saascript_tests::black_hole::BlackHole;
 use saascript_tests::operator::{RunningOperator, new_run_id, plan_of, remove_all, test_config};
 use saascript_tests::tenant_guard::TenantGuard;
-use saascript_tests::tenants::{PROVISIONING as LIMIT, tenant_manifest, wait_gone, wait_ready};
+use saascript_tests::tenants::{
+    PROVISIONING as LIMIT, delete_and_wait, tenant_manifest, wait_gone, wait_ready,
+};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -316,6 +318,7 @@ async fn an_operator_killed_mid_provisioning_is_finished_by_the_next_one() {
         everything(&names),
         "the next operator finished"
     );
+    delete_and_wait(&tenants, &name).await;
     second.stop().await;
 }
 
