@@ -16,6 +16,11 @@ use crate::wait;
 /// that only a test about timeouts ever meets one.
 pub const GENEROUS_UPSTREAM_TIMEOUT_MS: &str = "120000";
 
+/// The per-address limit of the account routes unless the test sets one: every test client
+/// calls from 127.0.0.1, and a sweep of the API sends hundreds of requests there; only a test
+/// about that limit ever meets it.
+pub const GENEROUS_PUBLIC_REQUESTS_PER_SECOND: &str = "100000";
+
 pub struct GatewayServer {
     pub base: String,
     pub directory: TenantDirectory,
@@ -67,6 +72,12 @@ impl GatewayServer {
         ];
         if !args.contains(&"--upstream-timeout-ms") {
             argv.extend(["--upstream-timeout-ms", GENEROUS_UPSTREAM_TIMEOUT_MS]);
+        }
+        if !args.contains(&"--public-requests-per-second") {
+            argv.extend([
+                "--public-requests-per-second",
+                GENEROUS_PUBLIC_REQUESTS_PER_SECOND,
+            ]);
         }
         argv.extend_from_slice(args);
         let config = saascript_gateway::Config::try_parse_from(argv)
