@@ -1,5 +1,5 @@
-//! Login throttling in Redis: per account (whether or not it exists) and per IP, with back-off,
-//! answered with 429 and Retry-After.
+//! Login throttling in Redis: per account (whether or not it exists) and per IP (an IPv6 client
+//! by its /64), with back-off, answered with 429 and Retry-After.
 
 use std::time::Duration;
 
@@ -25,8 +25,9 @@ fn settings(account_failures: u32, ip_failures: u32) -> ThrottleSettings {
 /// A documentation-range IPv6 address of its own, as the gateway (which the test kit's auth
 /// server trusts) would report a client.
 fn own_ip() -> String {
+    // A /64 of its own: auth counts an IPv6 client by its /64.
     format!(
-        "2001:db8::{:x}:{:x}",
+        "2001:db8:{:x}:{:x}::1",
         rand::random::<u16>(),
         rand::random::<u16>()
     )
@@ -129,7 +130,11 @@ async fn one_ip_trying_many_accounts_is_locked_out() {
     let email = format!("{}@example.com", unique_name("spray"));
     let (status, _, problem) = login(&http, &server, &ip, &email, "guessed password").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
-    // Another address is not affected.
+    // Another address of the same IPv6 /64 is the same client, and stays locked.
+    let neighbour = ip.replace("::1", "::2");
+    let (status, _, _) = login(&http, &server, &neighbour, &email, "guessed password").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{neighbour}");
+    // Another client is not affected.
     let (status, _, _) = login(&http, &server, &own_ip(), &email, "guessed password").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     server.finish(&env).await;

@@ -3,6 +3,7 @@
 //! failure (up to a cap). The account key is the hashed email whether or not an account exists,
 //! so lockout reveals nothing about which emails are registered.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use aws_lc_rs::digest::{SHA256, digest};
@@ -50,8 +51,19 @@ fn account_key(prefix: &str, email: &str) -> String {
     format!("{prefix}:account:{}", hex(digest.as_ref()))
 }
 
-fn ip_key(prefix: &str, ip: &str) -> String {
-    format!("{prefix}:ip:{ip}")
+/// An IPv4 address counts alone; an IPv6 address by its /64, the block one subscriber (or one
+/// cloud instance) normally holds, or a single client could try from 2^64 addresses in turn.
+fn ip_key(prefix: &str, ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => format!("{prefix}:ip:{v4}"),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!(
+                "{prefix}:ip:{:x}:{:x}:{:x}:{:x}::/64",
+                s[0], s[1], s[2], s[3]
+            )
+        }
+    }
 }
 
 impl Throttle {
@@ -62,7 +74,7 @@ impl Throttle {
     /// Refuses with `TooManyAttempts` while the account or the IP is locked. Without a known IP
     /// only the account counts: lumping unknown clients together would let one of them lock out
     /// all the others.
-    pub async fn check(&self, email: &str, ip: Option<&str>) -> Result<()> {
+    pub async fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<()> {
         let mut redis = self.redis.clone();
         let prefix = &self.settings.key_prefix;
         let keys =
@@ -84,7 +96,7 @@ impl Throttle {
 
     /// Counts a failure against the account (and the IP, when known), locking those past their
     /// allowance.
-    pub async fn failed(&self, email: &str, ip: Option<&str>) -> Result<()> {
+    pub async fn failed(&self, email: &str, ip: Option<IpAddr>) -> Result<()> {
         let s = &self.settings;
         let keys = std::iter::once((account_key(&s.key_prefix, email), s.account_failures))
             .chain(ip.map(|ip| (ip_key(&s.key_prefix, ip), s.ip_failures)));
@@ -137,7 +149,7 @@ fn redis_error(error: redis::RedisError) -> AuthError {
 
 #[cfg(test)]
 mod tests {
-    use super::account_key;
+    use super::{account_key, ip_key};
 
     #[test]
     fn the_account_key_ignores_case_and_hides_the_email() {
@@ -146,5 +158,15 @@ mod tests {
             account_key("auth:login", " ada@example.com")
         );
         assert!(!account_key("auth:login", "ada@example.com").contains("ada"));
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        let key = |ip: &str| ip_key("p", ip.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_eq!(key("2001:db8:1:2::1"), "p:ip:2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("198.51.100.7"), "p:ip:198.51.100.7");
+        assert_eq!(key("::ffff:198.51.100.7"), key("198.51.100.7"));
     }
 }

@@ -29,13 +29,13 @@ pub async fn login(
     ClientIp(client): ClientIp,
     Json(body): Json<Login>,
 ) -> Result<Json<TokenPair>> {
-    let ip = Some(client.to_string());
-    state.throttle.check(&body.email, ip.as_deref()).await?;
+    let ip = Some(client);
+    state.throttle.check(&body.email, ip).await?;
     let user = users::find_by_email(&state.db, body.email.trim()).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords::verify(body.password.into_string(), hash).await?;
     let Some(user) = user.filter(|_| matches) else {
-        state.throttle.failed(&body.email, ip.as_deref()).await?;
+        state.throttle.failed(&body.email, ip).await?;
         return Err(AuthError::BadCredentials);
     };
     state.throttle.succeeded(&body.email).await?;
