@@ -26,7 +26,7 @@ struct Fixture {
     _echo: EchoUpstream,
     gateway: GatewayServer,
     tenant: TenantGuard,
-    /// The user's token for the tenant, as auth issues it: the tenant's name and uid.
+    /// The owner's access token from auth: the tenant's name and uid.
     token: String,
     user_id: String,
     http: reqwest::Client,
@@ -65,7 +65,8 @@ async fn fixture() -> Fixture {
         .wait_for_tenant(&tenant.name, "the gateway's Tenant cache", |_| true)
         .await;
 
-    // A user, signed up and in through the gateway's public routes.
+    // An owner of the tenant, signed up and in through the gateway's public routes: auth's
+    // token names the tenant and its uid, which the gateway checks against the live Tenant.
     let http = reqwest::Client::new();
     let email = format!("{}@example.com", unique_name("gwuser"));
     let (status, user) = post_json(
@@ -77,6 +78,7 @@ async fn fixture() -> Fixture {
     assert_eq!(status, StatusCode::CREATED, "{user}");
     auth.mark_verified(&email).await;
     let user_id = user["id"].as_str().unwrap().to_string();
+    auth.add_member(&user_id, &tenant.name, "owner").await;
     let (status, tokens) = post_json(
         &http,
         gateway.url("/api/auth/login"),
@@ -84,17 +86,7 @@ async fn fixture() -> Fixture {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
-    assert!(tokens["access_token"].is_string(), "{tokens}");
-    // The user's token for the tenant, signed here so that the test does not depend on how
-    // auth records memberships.
-    let token = sign_access_token(
-        &auth,
-        &user_id,
-        Some(&tenant.name),
-        Some(&tenant.uid),
-        &["owner"],
-    )
-    .await;
+    let token = tokens["access_token"].as_str().unwrap().to_string();
     Fixture {
         env,
         auth,
