@@ -138,12 +138,22 @@ async fn retain_keeps_the_data_and_removes_the_credentials() {
         .await
         .unwrap();
     let database_url = String::from_utf8(secret.data.unwrap()["DATABASE_URL"].0.clone()).unwrap();
+    let mut open_session = <sqlx::PgConnection as sqlx::Connection>::connect(&database_url)
+        .await
+        .unwrap();
 
     tenants
         .delete(&name, &DeleteParams::default())
         .await
         .unwrap();
     wait_gone(&tenants, &name).await;
+    assert!(
+        sqlx::query("SELECT 1")
+            .execute(&mut open_session)
+            .await
+            .is_err(),
+        "a session opened before the deletion still works"
+    );
     let mut kept = systems.present(&names).await;
     kept.sort();
     let mut data = vec![

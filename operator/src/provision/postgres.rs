@@ -141,17 +141,20 @@ impl PostgresProvisioner {
     pub async fn remove(&self, plan: &TenantPlan, policy: DeletionPolicy) -> ProvisionResult<()> {
         let role = plan.pg_role();
         let role_exists = self.role_exists(&role).await?;
+        if role_exists {
+            // Under both policies the credential goes first, and with it the sessions already
+            // open, which neither NOLOGIN nor DROP ROLE would end.
+            self.admin
+                .execute(sql(format!(
+                    "ALTER ROLE {} NOLOGIN PASSWORD NULL",
+                    ident(&role)
+                )))
+                .await
+                .map_err(classify)?;
+            self.end_sessions(&role).await?;
+        }
         match (policy, plan.isolation) {
             (DeletionPolicy::Retain, isolation) => {
-                if role_exists {
-                    self.admin
-                        .execute(sql(format!(
-                            "ALTER ROLE {} NOLOGIN PASSWORD NULL",
-                            ident(&role)
-                        )))
-                        .await
-                        .map_err(classify)?;
-                }
                 if isolation == Isolation::Pooled
                     && self.database_exists(&self.shared_database).await?
                 {
