@@ -28,6 +28,8 @@ async fn a_chunked_body_over_the_limit_is_refused_with_413() {
     )
     .await;
     assert_eq!(small.status, 200, "{small:?}");
+    // The upstream's connection was the gateway's alone; the client's stays open.
+    assert_eq!(small.headers.get("connection"), None, "{small:?}");
     let seen: Value = serde_json::from_str(&small.body).unwrap();
     assert_eq!(seen["body_length"], 600);
 

@@ -28,16 +28,10 @@ fn is_reserved(name: &str) -> bool {
 
 /// Removes every reserved header a client sent, and the hop-by-hop ones.
 pub fn strip_client_headers(headers: &mut HeaderMap) {
+    crate::hop_by_hop::strip(headers);
     let names: Vec<HeaderName> = headers
         .keys()
-        .filter(|name| {
-            let name = name.as_str();
-            is_reserved(name)
-                || matches!(
-                    name,
-                    "connection" | "keep-alive" | "proxy-connection" | "te" | "trailer" | "upgrade"
-                )
-        })
+        .filter(|name| is_reserved(name.as_str()))
         .cloned()
         .collect();
     for name in names {

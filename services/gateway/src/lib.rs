@@ -9,6 +9,7 @@ pub mod authenticate;
 pub mod config;
 pub mod error;
 pub mod handle;
+pub mod hop_by_hop;
 pub mod identity;
 pub mod openapi;
 pub mod openapi_cache;

@@ -103,7 +103,7 @@ impl Proxy {
             return exchange(&self.unpooled, request, deadline).await;
         };
         match tokio::time::timeout_at(deadline, self.pooled.request(request)).await {
-            Ok(Ok(response)) => Ok(response.map(Body::new)),
+            Ok(Ok(response)) => Ok(for_client(response)),
             // Nothing to gain from connecting again to an upstream that refused a connection.
             Ok(Err(e)) if !e.is_connect() => {
                 tracing::debug!(error = %e, "a pooled connection failed; sending again");
@@ -122,10 +122,18 @@ async fn exchange(
     deadline: Instant,
 ) -> Result<Response<Body>, GatewayError> {
     match tokio::time::timeout_at(deadline, client.request(request)).await {
-        Ok(Ok(response)) => Ok(response.map(Body::new)),
+        Ok(Ok(response)) => Ok(for_client(response)),
         Ok(Err(e)) => Err(failed(&e)),
         Err(_) => Err(GatewayError::UpstreamTimeout),
     }
+}
+
+/// The upstream's answer as the client gets it: streamed, without the headers about the
+/// upstream connection (an unpooled request's `Connection: close` comes back in the answer).
+fn for_client(response: Response<hyper::body::Incoming>) -> Response<Body> {
+    let mut response = response.map(Body::new);
+    crate::hop_by_hop::strip(response.headers_mut());
+    response
 }
 
 /// A copy of `request` to send again, when sending it twice means the same as once: an
