@@ -299,6 +299,13 @@ async fn rotated_keys_keep_verifying_their_tokens_and_expired_tokens_are_refused
     let header = jsonwebtoken::decode_header(&new_token).unwrap();
     assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
 
+    // Auth itself verifies the new key's token at once, before anyone has fetched the JWKS (its
+    // verifier reads its own key store), and the old key's token still.
+    let (status, who) = me(&http, &server, &new_token).await;
+    assert_eq!(status, StatusCode::OK, "{who}");
+    let (status, who) = me(&http, &server, &old_token).await;
+    assert_eq!(status, StatusCode::OK, "{who}");
+
     // Another service verifies both through the published JWKS.
     let jwks: Value = http
         .get(server.url("/.well-known/jwks.json"))

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::Resource;
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, PostParams};
 use saascript_crds::{ServiceDeployment, Subscription, Tenant};
 use saascript_tests::crds::install_crds;

@@ -125,3 +125,17 @@ fn generate() -> Result<(String, Vec<u8>, String)> {
         base64url(pair.public_key().as_ref()),
     ))
 }
+
+/// Auth's own verifier reads the keys from this store, not over HTTP from itself: a key rotated
+/// in (here or by another replica) verifies as soon as a token names it.
+pub struct OwnKeys(pub std::sync::Arc<SigningKeys>);
+
+impl saascript_common::jwt::KeySource for OwnKeys {
+    fn fetch(
+        &self,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::result::Result<JwkSet, String>> + Send + '_>,
+    > {
+        Box::pin(async move { self.0.jwks().await.map_err(|e| e.to_string()) })
+    }
+}

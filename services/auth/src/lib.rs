@@ -71,16 +71,20 @@ impl AppState {
     ) -> Result<AppState> {
         let keys = Arc::new(SigningKeys::new(db.clone(), settings.access_token_lifetime));
         keys.ensure_active().await?;
-        let verifier = Arc::new(JwtVerifier::new(VerifierSettings {
-            jwks_url: format!(
-                "{}/.well-known/jwks.json",
-                settings.issuer.trim_end_matches('/')
-            ),
-            issuer: settings.issuer.clone(),
-            audience: settings.audience.clone(),
-            refetch_interval: Duration::from_secs(10),
-            leeway: Duration::from_secs(30),
-        }));
+        let verifier = Arc::new(JwtVerifier::with_source(
+            VerifierSettings {
+                jwks_url: format!(
+                    "{}/.well-known/jwks.json",
+                    settings.issuer.trim_end_matches('/')
+                ),
+                issuer: settings.issuer.clone(),
+                audience: settings.audience.clone(),
+                // A reload is one indexed query on its own database, not a request to an issuer.
+                refetch_interval: Duration::from_secs(1),
+                leeway: Duration::from_secs(30),
+            },
+            Arc::new(keys::OwnKeys(keys.clone())),
+        ));
         verifier.install_keys(&keys.jwks().await?);
         let throttle = throttle::Throttle::new(redis, throttle);
         Ok(AppState {

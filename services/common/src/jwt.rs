@@ -7,7 +7,9 @@
 //! algorithm confusions are refused before any signature check.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm};
@@ -97,21 +99,59 @@ struct PublishedKey {
     algorithm: Algorithm,
 }
 
+/// Where a verifier gets the issuer's public keys when it meets a key id it does not know.
+pub trait KeySource: Send + Sync {
+    fn fetch(&self) -> Pin<Box<dyn Future<Output = Result<JwkSet, String>> + Send + '_>>;
+}
+
+/// The issuer's published JWKS, over HTTP: how every service but the issuer learns its keys.
+struct PublishedJwks {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl KeySource for PublishedJwks {
+    fn fetch(&self) -> Pin<Box<dyn Future<Output = Result<JwkSet, String>> + Send + '_>> {
+        Box::pin(async move {
+            self.http
+                .get(&self.url)
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
 pub struct JwtVerifier {
     settings: VerifierSettings,
-    http: reqwest::Client,
+    source: Arc<dyn KeySource>,
     keys: RwLock<HashMap<String, std::sync::Arc<PublishedKey>>>,
     last_fetch: Mutex<Option<Instant>>,
 }
 
 impl JwtVerifier {
+    /// A verifier that fetches the keys from `settings.jwks_url`.
     pub fn new(settings: VerifierSettings) -> JwtVerifier {
-        JwtVerifier {
-            settings,
+        let source = PublishedJwks {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),
+            url: settings.jwks_url.clone(),
+        };
+        JwtVerifier::with_source(settings, Arc::new(source))
+    }
+
+    /// A verifier that takes the keys from `source`: the issuer reads its own key store, so that
+    /// a key it rotated in verifies at once, with no request to itself.
+    pub fn with_source(settings: VerifierSettings, source: Arc<dyn KeySource>) -> JwtVerifier {
+        JwtVerifier {
+            settings,
+            source,
             keys: RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
         }
@@ -162,16 +202,16 @@ impl JwtVerifier {
 
     /// Fetches the key set now (at start-up, for instance).
     pub async fn refresh(&self) -> Result<usize, TokenError> {
-        let set: JwkSet = self
-            .http
-            .get(&self.settings.jwks_url)
-            .send()
+        // Counted as a fetch even when it fails: an unreachable issuer is not asked again for
+        // every made-up key id either.
+        if let Ok(mut last) = self.last_fetch.lock() {
+            *last = Some(Instant::now());
+        }
+        let set = self
+            .source
+            .fetch()
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| TokenError::KeysUnavailable(e.to_string()))?
-            .json()
-            .await
-            .map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
+            .map_err(TokenError::KeysUnavailable)?;
         Ok(self.install_keys(&set))
     }
 
@@ -198,9 +238,6 @@ impl JwtVerifier {
         let count = keys.len();
         if let Ok(mut cache) = self.keys.write() {
             *cache = keys;
-        }
-        if let Ok(mut last) = self.last_fetch.lock() {
-            *last = Some(Instant::now());
         }
         count
     }
