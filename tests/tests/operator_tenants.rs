@@ -418,19 +418,23 @@ async fn suspension_sets_the_phase_and_a_condition() {
         find_condition(&suspended.status.as_ref().unwrap().conditions, "Suspended").unwrap();
     assert!(condition.is_true());
     assert_eq!(condition.reason, "SuspendedBySpec");
-    // Events record what happened.
+    // Events record what happened, each once the status that it describes is written.
     let events: Api<k8s_openapi::api::events::v1::Event> = Api::all(env.kube().await);
-    let list = events.list(&Default::default()).await.unwrap();
-    let about_it = list
-        .items
-        .iter()
-        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name.as_str()));
-    assert!(
-        about_it
-            .clone()
-            .any(|e| e.reason.as_deref() == Some("SuspendedBySpec")),
-        "an Event records the suspension"
-    );
+    wait::until(
+        Duration::from_secs(30),
+        "an Event that records the suspension",
+        || async {
+            let list = events.list(&Default::default()).await.ok()?;
+            list.items
+                .iter()
+                .any(|e| {
+                    e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name.as_str())
+                        && e.reason.as_deref() == Some("SuspendedBySpec")
+                })
+                .then_some(())
+        },
+    )
+    .await;
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
 }
