@@ -1,7 +1,8 @@
-//! Prometheus metrics: reconciles, failures by error label, a duration histogram, and tenants by
-//! phase, for the Tenant controller; reconciles and failures for the Subscription controller, and
-//! subscriptions by payment standing (the reason of PaymentOK) with the tenants suspended for
-//! payment. Labels are bounded: error variants, phases and condition reasons, never names.
+//! Prometheus metrics: reconciles started and finished, failures by error label, a duration
+//! histogram, and tenants by phase, for the Tenant controller; reconciles started and finished and
+//! failures for the Subscription controller, and subscriptions by payment standing (the reason of
+//! PaymentOK) with the tenants suspended for payment. Started minus finished is what is in flight.
+//! Labels are bounded: error variants, phases and condition reasons, never names.
 
 use std::sync::Mutex;
 use std::time::Instant;
