@@ -34,6 +34,9 @@ pub struct AuthServer {
     task: tokio::task::JoinHandle<()>,
     relay: tokio::task::JoinHandle<()>,
     sweep: tokio::task::JoinHandle<()>,
+    /// The Tenants `create_tenant` made: deleted when the server drops, so that a test that
+    /// fails half-way leaves none behind in the shared API server.
+    tenants: std::sync::Mutex<Vec<crate::tenant_guard::TenantGuard>>,
 }
 
 /// How a test's auth server differs from the default one.
@@ -167,6 +170,7 @@ impl AuthServer {
             email_queue,
             task_key,
             kube,
+            tenants: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -191,9 +195,8 @@ impl AuthServer {
     /// Creates a Tenant `name` that no operator runs for (memberships only need it to exist);
     /// returns its uid. The Tenant CRD must be installed.
     pub async fn create_tenant(&self, name: &str) -> String {
-        let tenants = kube::Api::<saascript_crds::Tenant>::all(self.kube.clone());
-        crate::tenants::create_tenant(
-            &tenants,
+        let guard = crate::tenant_guard::TenantGuard::create(
+            &TestEnv::new(),
             &crate::tenants::tenant_manifest(
                 name,
                 &crate::operator::new_run_id(),
@@ -203,13 +206,12 @@ impl AuthServer {
             ),
         )
         .await;
-        tenants
-            .get(name)
-            .await
-            .unwrap_or_else(|e| panic!("the Tenant {name} just created: {e}"))
-            .metadata
-            .uid
-            .expect("a Tenant has a uid")
+        let uid = guard.uid.clone();
+        self.tenants
+            .lock()
+            .expect("the tenants list is not poisoned")
+            .push(guard);
+        uid
     }
 
     /// Makes the user a member of the live Tenant `tenant` with `role`, bound to its uid (read

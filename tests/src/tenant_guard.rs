@@ -3,7 +3,7 @@
 //! one API server, so a Tenant left behind would stay there for every later run. The drop also
 //! takes off the Tenant's finalizers: whatever put them there (the test's operator or billing,
 //! scoped to its run) ends with the test, and a Tenant whose finalizer nobody runs would stay
-//! Terminating for ever. A test that passes deletes its Tenants itself, with its operator still
+//! Terminating for ever; its namespace goes with it. A test that passes deletes its Tenants itself, with its operator still
 //! running, so that their backing resources go too; the guard then finds nothing.
 
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
@@ -79,8 +79,20 @@ impl Drop for TenantGuard {
                 .map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
-                let api = Api::<Tenant>::all(client);
+                let api = Api::<Tenant>::all(client.clone());
                 let gone = |e: &kube::Error| matches!(e, kube::Error::Api(s) if s.code == 404);
+                // The namespace the test's operator (or the kit) made for it goes too; no
+                // operator is left to take it away.
+                let namespaces = Api::<k8s_openapi::api::core::v1::Namespace>::all(client);
+                let namespace = saascript_crds::names::tenant_namespace(&name);
+                match namespaces
+                    .delete(&namespace, &DeleteParams::default())
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(e) if gone(&e) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
                 match api.delete(&name, &DeleteParams::default()).await {
                     Ok(_) => {}
                     Err(e) if gone(&e) => return Ok(()),

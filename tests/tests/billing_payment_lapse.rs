@@ -231,7 +231,7 @@ async fn a_subscription_canceled_for_lack_of_payment_suspends_until_a_new_one_is
         .await;
     let suspended =
         saascript_crds::find_condition(&tenant.status.as_ref().unwrap().conditions, "Suspended")
-            .map(|c| c.status.clone());
+            .map(|c| c.status);
     assert_ne!(
         suspended,
         Some(saascript_crds::ConditionStatus::True),
