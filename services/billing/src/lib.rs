@@ -140,9 +140,7 @@ pub struct Billing {
 /// The Kubernetes client and the clock come from the caller: `run` uses the default
 /// configuration and the system clock, and tests their own.
 pub async fn build(config: &Config, kube: kube::Client, clock: Clock) -> Result<Billing> {
-    let catalog = Catalog::load(&config.catalog).map_err(|e| {
-        BillingError::Config(format!("plan catalog {}: {e}", config.catalog.display()))
-    })?;
+    let catalog = load_catalog(config)?;
     let settings = config.settings()?;
     let db = sqlx::postgres::PgPoolOptions::new()
         // Each webhook delivery holds a connection (its transaction and lock) while it talks to
@@ -165,9 +163,19 @@ pub async fn build(config: &Config, kube: kube::Client, clock: Clock) -> Result<
     Ok(Billing { state, app })
 }
 
+fn load_catalog(config: &Config) -> Result<Catalog> {
+    Catalog::load(&config.catalog).map_err(|e| {
+        BillingError::Config(format!("plan catalog {}: {e}", config.catalog.display()))
+    })
+}
+
 /// Builds billing and serves it until SIGTERM or Ctrl-C, with the event relay and the
 /// tenant-deletion controller beside it.
 pub async fn run(config: Config) -> Result<()> {
+    // A bad catalog or missing webhook secrets stop start-up with their own reason, before
+    // anything is connected (`build` reads them again; they are small).
+    load_catalog(&config)?;
+    config.settings()?;
     let kube_client = kube::Client::try_default().await.map_err(|e| {
         BillingError::Config(format!("no Kubernetes configuration (set KUBECONFIG): {e}"))
     })?;

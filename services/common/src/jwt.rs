@@ -202,17 +202,14 @@ impl JwtVerifier {
 
     /// Fetches the key set now (at start-up, for instance).
     pub async fn refresh(&self) -> Result<usize, TokenError> {
-        // Counted as a fetch even when it fails: an unreachable issuer is not asked again for
-        // every made-up key id either.
+        let fetched = self.source.fetch().await;
+        // Counted once it is over, failed or not: a request that meets the new key while a
+        // fetch is in flight fetches too rather than being refused, and an unreachable issuer
+        // is not asked again for every made-up key id either.
         if let Ok(mut last) = self.last_fetch.lock() {
             *last = Some(Instant::now());
         }
-        let set = self
-            .source
-            .fetch()
-            .await
-            .map_err(TokenError::KeysUnavailable)?;
-        Ok(self.install_keys(&set))
+        Ok(self.install_keys(&fetched.map_err(TokenError::KeysUnavailable)?))
     }
 
     /// Replaces the cached keys with the usable ones in `set` (the issuer itself installs its

@@ -240,6 +240,24 @@ async fn a_rotated_key_is_fetched_once_and_made_up_kids_do_not_hammer_the_issuer
     );
 }
 
+#[tokio::test]
+async fn requests_that_meet_a_new_key_at_once_are_all_accepted() {
+    // A fetch in flight must not make the other requests that need it look like made-up kids.
+    let key = signing_key("fresh");
+    let server = jwks_server(vec![key.jwk.clone()]).await;
+    let verifier = Arc::new(verifier(&server));
+    let token = sign(&key, &claims(&[]));
+    let checks: Vec<_> = (0..8)
+        .map(|_| {
+            let (verifier, token) = (verifier.clone(), token.clone());
+            tokio::spawn(async move { verifier.verify(&token).await })
+        })
+        .collect();
+    for check in checks {
+        assert!(check.await.unwrap().is_ok());
+    }
+}
+
 #[derive(Clone)]
 struct AppState {
     verifier: Arc<JwtVerifier>,
