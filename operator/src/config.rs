@@ -20,16 +20,23 @@ pub struct Config {
     /// PostgreSQL admin URL (a role that may create roles and databases).
     #[arg(
         long,
+        hide_env_values = true,
         env = "DATABASE_URL",
         default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
     )]
     pub database_url: Sensitive,
     /// Redis admin URL (a user that may manage ACLs).
-    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    #[arg(
+        long,
+        hide_env_values = true,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379"
+    )]
     pub redis_url: Sensitive,
     /// The AMQP URL; tenants' credentials point at its host and port.
     #[arg(
         long,
+        hide_env_values = true,
         env = "AMQP_URL",
         default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
     )]
@@ -37,6 +44,7 @@ pub struct Config {
     /// The RabbitMQ management API, with admin credentials.
     #[arg(
         long,
+        hide_env_values = true,
         env = "RABBITMQ_MGMT_URL",
         default_value = "http://guest:guest@127.0.0.1:15672"
     )]

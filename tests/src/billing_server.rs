@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
 use saascript_billing::AppState;
-use saascript_common::jwt::Claims;
 use serde_json::{Value, json};
 
 use crate::auth_server::{AUDIENCE, AuthServer, ISSUER};
@@ -244,22 +243,14 @@ pub async fn token_for(auth: &AuthServer, tenant: &str, roles: &[&str]) -> Strin
         .ok()
         .flatten()
         .and_then(|t| t.metadata.uid);
-    let now = now();
-    auth.state
-        .keys
-        .sign(&Claims {
-            sub: uuid_like(),
-            tenant: Some(tenant.to_string()),
-            tenant_uid,
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            exp: now + 900,
-            iat: now,
-            jti: unique_name("jti"),
-            iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
-        })
-        .await
-        .unwrap()
+    crate::access_tokens::sign_access_token(
+        auth,
+        &uuid_like(),
+        Some(tenant),
+        tenant_uid.as_deref(),
+        roles,
+    )
+    .await
 }
 
 fn uuid_like() -> String {

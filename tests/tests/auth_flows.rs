@@ -11,8 +11,6 @@ use saascript_crds::Tenant;
 use saascript_tests::auth_server::{AUDIENCE, AuthServer, ISSUER};
 use saascript_tests::crds::install_crds;
 use saascript_tests::http::post_json;
-use saascript_tests::operator::new_run_id;
-use saascript_tests::tenants::{create_tenant, tenant_manifest};
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::{Value, json};
 
@@ -227,11 +225,8 @@ async fn a_member_gets_a_tenant_token_and_a_stranger_is_refused() {
     install_crds(&server.kube).await;
     let tenants: Api<Tenant> = Api::all(server.kube.clone());
     let acme = unique_name("acme");
-    create_tenant(
-        &tenants,
-        &tenant_manifest(&acme, &new_run_id(), "pooled", "free", "Delete"),
-    )
-    .await;
+    // Guarded by the server: gone when it drops, even if the test fails.
+    server.create_tenant(&acme).await;
     server
         .add_member(user["id"].as_str().unwrap(), &acme, "owner")
         .await;

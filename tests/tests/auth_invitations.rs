@@ -11,8 +11,6 @@ use saascript_tests::auth_server::AuthServer;
 use saascript_tests::crds::install_crds;
 use saascript_tests::http::post_json;
 use saascript_tests::maildir::{token_from, wait_for_mail};
-use saascript_tests::operator::new_run_id;
-use saascript_tests::tenants::{create_tenant, tenant_manifest};
 use saascript_tests::{Dependency, TestEnv, unique_name};
 use serde_json::{Value, json};
 
@@ -77,11 +75,8 @@ async fn an_owner_invites_and_the_invitee_joins_once() {
     install_crds(&server.kube).await;
     let tenants: Api<Tenant> = Api::all(server.kube.clone());
     let tenant = unique_name("team");
-    create_tenant(
-        &tenants,
-        &tenant_manifest(&tenant, &new_run_id(), "pooled", "free", "Delete"),
-    )
-    .await;
+    // Guarded by the server: gone when it drops, even if the test fails.
+    server.create_tenant(&tenant).await;
     let (_, owner) = user(&http, &server, Some((&tenant, "owner"))).await;
     let (_, member) = user(&http, &server, Some((&tenant, "member"))).await;
     let (invitee_email, invitee) = user(&http, &server, None).await;

@@ -7,8 +7,6 @@ use saascript_crds::Tenant;
 use saascript_tests::auth_server::AuthServer;
 use saascript_tests::crds::install_crds;
 use saascript_tests::http::post_json;
-use saascript_tests::operator::new_run_id;
-use saascript_tests::tenants::{create_tenant, tenant_manifest};
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::{Value, json};
 
@@ -24,11 +22,8 @@ async fn a_nul_in_any_field_of_any_route_is_a_422_naming_the_field() {
     install_crds(&server.kube).await;
     let tenants: Api<Tenant> = Api::all(server.kube.clone());
     let tenant = unique_name("nul");
-    create_tenant(
-        &tenants,
-        &tenant_manifest(&tenant, &new_run_id(), "pooled", "free", "Delete"),
-    )
-    .await;
+    // Guarded by the server: gone when it drops, even if the test fails.
+    server.create_tenant(&tenant).await;
     let email = format!("{}@example.com", unique_name("nul"));
     let (_, user) = post_json(
         &http,

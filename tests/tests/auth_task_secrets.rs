@@ -18,7 +18,9 @@ async fn the_outbox_and_the_queue_hold_only_ciphertext_and_published_rows_go() {
     let server = AuthServer::start_with_options(
         &env,
         AuthOptions {
-            task_retention: Duration::from_secs(2),
+            // Long enough that both rows are still there when the test reads them, on a loaded
+            // machine where hashing the passwords takes seconds.
+            task_retention: Duration::from_secs(20),
             ..AuthOptions::default()
         },
     )
@@ -48,7 +50,20 @@ async fn the_outbox_and_the_queue_hold_only_ciphertext_and_published_rows_go() {
         .unwrap();
     assert_eq!(rows.len(), 2, "the verification and the reset emails");
 
-    // The messages as the relay published them, put back for the mailer afterwards.
+    // The messages as the relay published them, put back for the mailer afterwards. A get
+    // from a queue the relay has not declared yet would close the channel, so wait for it.
+    let systems = saascript_tests::backing_systems::BackingSystems::connect(&env).await;
+    wait::until(
+        Duration::from_secs(30),
+        "the relay to declare the email queue",
+        || async {
+            systems
+                .rabbitmq_has(&["queues", "/", server.email_queue.as_str()])
+                .await
+                .then_some(())
+        },
+    )
+    .await;
     let connection = env.rabbitmq().await;
     let channel = connection.create_channel().await.unwrap();
     let mut deliveries = vec![];
@@ -118,7 +133,7 @@ async fn the_outbox_and_the_queue_hold_only_ciphertext_and_published_rows_go() {
 
     // Published rows go once the retention is over.
     wait::until(
-        Duration::from_secs(30),
+        Duration::from_secs(90),
         "the published tasks to be deleted after the retention",
         || async {
             let left: i64 = sqlx::query_scalar("SELECT count(*) FROM task_outbox")

@@ -4,6 +4,7 @@
 use futures::future::join_all;
 use reqwest::Method;
 use saascript_tests::billing_fixture::{BillingFixture, wait_for_subscription};
+use saascript_tests::billing_server::token_for;
 use saascript_tests::stripe_fake::GOOD_CARD;
 use saascript_tests::tenants::{create_tenant, delete_and_wait, tenant_manifest};
 use serde_json::json;
@@ -68,7 +69,7 @@ async fn two_subscribes_at_once_make_one_subscription_and_a_contract_is_left_alo
 
 #[tokio::test]
 async fn a_new_tenant_with_a_reused_name_starts_with_no_billing() {
-    let f = BillingFixture::start().await;
+    let mut f = BillingFixture::start().await;
     let (_, old_subscription) = f.subscribe("pro").await;
     let (status, invoices) = f.call(Method::GET, "/billing/invoices", None).await;
     assert_eq!(status, 200);
@@ -82,6 +83,18 @@ async fn a_new_tenant_with_a_reused_name_starts_with_no_billing() {
     )
     .await;
     wait_for_subscription(&f.subscriptions, &f.tenant).await;
+
+    // The old owner's token, which reaches billing straight, is refused: it was issued for the
+    // earlier Tenant of the name. The new owner's token works.
+    let old_owner = std::mem::replace(
+        &mut f.owner,
+        token_for(&f.auth, &f.tenant, &["owner"]).await,
+    );
+    let (status, problem) = f
+        .call_as(&old_owner, Method::GET, "/billing/invoices", None)
+        .await;
+    assert_eq!(status, 401, "{problem}");
+    assert_eq!(problem["code"], "tenant_changed");
 
     // It sees none of the old tenant's invoices or customer...
     let (status, invoices) = f.call(Method::GET, "/billing/invoices", None).await;

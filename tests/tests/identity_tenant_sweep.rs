@@ -144,3 +144,73 @@ async fn minting_refuses_without_the_sweep_and_the_sweep_catches_up_at_start() {
     let _ = tenants.delete(&name, &Default::default()).await;
     server.finish(&env).await;
 }
+
+#[tokio::test]
+async fn a_late_event_about_an_earlier_tenant_leaves_the_new_tenants_rows_alone() {
+    // The sweep handles events one at a time and retries while its database is away, so the
+    // events of a deleted Tenant can arrive after its name was taken again and the new
+    // organisation has members. They must remove nothing of the new organisation's.
+    let env = TestEnv::new();
+    let server = AuthServer::start_with_options(
+        &env,
+        AuthOptions {
+            tenant_sweep: false,
+            ..AuthOptions::default()
+        },
+    )
+    .await;
+    install_crds(&server.kube).await;
+    let tenants: Api<Tenant> = Api::all(server.kube.clone());
+    let http = reqwest::Client::new();
+    let name = unique_name("late");
+    server.create_tenant(&name).await;
+    let old = tenants.get(&name).await.unwrap();
+    let a = server
+        .register_verified(
+            &http,
+            &format!("{}@example.com", unique_name("a")),
+            PASSWORD,
+        )
+        .await;
+    server.add_member(&a, &name, "owner").await;
+    delete_and_wait(&tenants, &name).await;
+    let new_uid = server.create_tenant(&name).await;
+    let b = server
+        .register_verified(
+            &http,
+            &format!("{}@example.com", unique_name("b")),
+            PASSWORD,
+        )
+        .await;
+    server.add_member(&b, &name, "owner").await;
+
+    let event = |gone| saascript_auth::tenant_sweep::TenantEvent {
+        name: name.clone(),
+        uid: old.metadata.uid.clone().unwrap(),
+        created: old
+            .metadata
+            .creation_timestamp
+            .clone()
+            .unwrap()
+            .0
+            .to_string(),
+        gone,
+    };
+    // The old Tenant's last change, then its deletion, both late.
+    for gone in [false, true] {
+        let late = event(gone);
+        saascript_auth::tenant_sweep::settle(
+            &server.state.db,
+            &[],
+            saascript_auth::tenant_sweep::Scope::Tenant(&late),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        memberships(&server, &name).await,
+        vec![(b.clone(), Some(new_uid.clone()))],
+        "the old owner's row goes; the new owner's stays"
+    );
+    server.finish(&env).await;
+}

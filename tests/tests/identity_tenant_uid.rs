@@ -12,6 +12,7 @@ use saascript_common::jwt::{Claims, JwtVerifier, VerifierSettings};
 use saascript_crds::Tenant;
 use saascript_tests::auth_server::{AUDIENCE, AuthServer, ISSUER};
 use saascript_tests::crds::install_crds;
+use saascript_tests::gateway_server::GatewayServer;
 use saascript_tests::http::post_json;
 use saascript_tests::tenants::delete_and_wait;
 use saascript_tests::{TestEnv, unique_name, wait};
@@ -122,9 +123,17 @@ async fn a_tenant_recreated_under_its_name_is_another_organisation() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     assert_eq!(problem["code"], "not_a_member");
 
-    // A's old access token names the old uid, which the gateway tells apart from the new one.
-    assert_eq!(a_claims.tenant_uid.as_deref(), Some(old_uid.as_str()));
-    assert_ne!(a_claims.tenant_uid.as_deref(), Some(new_uid.as_str()));
+    // A's old access token, still unexpired, is refused at the gateway: it names the old uid.
+    let gateway = GatewayServer::start(&env, &server.base, &[]).await;
+    let response = http
+        .get(gateway.url("/api/auth/me"))
+        .bearer_auth(a_tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "tenant_changed", "{problem}");
 
     // C's pending invitation admits to nothing.
     let response = http

@@ -19,24 +19,51 @@ use crate::tenants::{LiveTenant, Tenants};
 /// The tables whose rows belong to a tenant, each with `tenant`, `tenant_uid` and `created_at`.
 const TABLES: [&str; 3] = ["memberships", "invitations", "refresh_tokens"];
 
-/// Which rows a pass may remove: those of every name, or of one name only.
+/// Which rows a pass may remove.
 #[derive(Clone, Copy, Debug)]
 pub enum Scope<'a> {
+    /// Every row not bound to a live Tenant: only a complete list may say so.
     All,
-    Name(&'a str),
+    /// One Tenant's event. It may arrive late (the sweep retries while the database is down),
+    /// after its name was deleted and created again, so it judges only the rows it can be sure
+    /// of: those of this Tenant when it is gone, and those of earlier Tenants of the name (made
+    /// before it) while it lives. Rows made after it belong to a later Tenant and are left alone.
+    Tenant(&'a TenantEvent),
 }
 
-/// Makes the rows agree with `live` (the live Tenants, all of them, or the one of the name in
-/// scope, or none when it is gone): binds the unbound rows made under a live Tenant, and
-/// removes every row of the scope that is not bound to a live Tenant. Returns the rows removed.
+/// A Tenant as one watch event shows it.
+#[derive(Clone, Debug)]
+pub struct TenantEvent {
+    pub name: String,
+    pub uid: String,
+    /// When this Tenant (this uid) was created, RFC 3339.
+    pub created: String,
+    /// Deleted, or being deleted: it keeps nothing.
+    pub gone: bool,
+}
+
+impl TenantEvent {
+    fn of(tenant: &saascript_crds::Tenant, deleted: bool) -> Option<TenantEvent> {
+        let meta = &tenant.metadata;
+        Some(TenantEvent {
+            name: meta.name.clone()?,
+            uid: meta.uid.clone()?,
+            created: meta.creation_timestamp.as_ref()?.0.to_string(),
+            gone: deleted || meta.deletion_timestamp.is_some(),
+        })
+    }
+}
+
+/// Makes the rows agree with `live` (every live Tenant) after a complete list: binds the unbound
+/// rows made under a live Tenant, and removes every row that is not bound to a live Tenant.
+/// Returns the rows removed.
 pub async fn settle(db: &PgPool, live: &[LiveTenant], scope: Scope<'_>) -> sqlx::Result<u64> {
+    if let Scope::Tenant(event) = scope {
+        return settle_one(db, event).await;
+    }
     let names: Vec<&str> = live.iter().map(|t| t.name.as_str()).collect();
     let uids: Vec<&str> = live.iter().map(|t| t.uid.as_str()).collect();
     let created: Vec<&str> = live.iter().map(|t| t.created.as_str()).collect();
-    let only = match scope {
-        Scope::All => None,
-        Scope::Name(name) => Some(name),
-    };
     let mut tx = db.begin().await?;
     let mut removed = 0;
     for table in TABLES {
@@ -54,17 +81,62 @@ pub async fn settle(db: &PgPool, live: &[LiveTenant], scope: Scope<'_>) -> sqlx:
         .await?;
         removed += sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM {table} AS r
-             WHERE r.tenant IS NOT NULL AND ($3::text IS NULL OR r.tenant = $3)
+             WHERE r.tenant IS NOT NULL
                AND NOT EXISTS (
                  SELECT 1 FROM unnest($1::text[], $2::text[]) AS live(name, uid)
                  WHERE live.name = r.tenant AND live.uid = r.tenant_uid)"
         )))
         .bind(&names)
         .bind(&uids)
-        .bind(only)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// One Tenant's event: see `Scope::Tenant`.
+async fn settle_one(db: &PgPool, event: &TenantEvent) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    let mut removed = 0;
+    for table in TABLES {
+        if event.gone {
+            // Its own rows, and unbound ones made while it existed.
+            removed += sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table}
+                 WHERE tenant = $1
+                   AND (tenant_uid = $2 OR (tenant_uid IS NULL AND created_at >= $3::timestamptz))"
+            )))
+            .bind(&event.name)
+            .bind(&event.uid)
+            .bind(&event.created)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        } else {
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {table} SET tenant_uid = $2
+                 WHERE tenant = $1 AND tenant_uid IS NULL AND created_at >= $3::timestamptz"
+            )))
+            .bind(&event.name)
+            .bind(&event.uid)
+            .bind(&event.created)
+            .execute(&mut *tx)
+            .await?;
+            // Rows made before it under another uid (or none) belong to earlier Tenants.
+            removed += sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table}
+                 WHERE tenant = $1 AND tenant_uid IS DISTINCT FROM $2
+                   AND created_at < $3::timestamptz"
+            )))
+            .bind(&event.name)
+            .bind(&event.uid)
+            .bind(&event.created)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
     }
     tx.commit().await?;
     Ok(removed)
@@ -101,15 +173,13 @@ pub async fn run(db: PgPool, tenants: Tenants) {
             // Only a complete list may remove the rows of names it lacks.
             Ok(Event::InitDone) => settle_until_done(&db, &listed, Scope::All).await,
             Ok(Event::Apply(tenant)) => {
-                if let Some(name) = tenant.metadata.name.as_deref() {
-                    // A Tenant being deleted yields no live one: every row of its name goes.
-                    let live: Vec<LiveTenant> = LiveTenant::of(&tenant).into_iter().collect();
-                    settle_until_done(&db, &live, Scope::Name(name)).await;
+                if let Some(event) = TenantEvent::of(&tenant, false) {
+                    settle_until_done(&db, &[], Scope::Tenant(&event)).await;
                 }
             }
             Ok(Event::Delete(tenant)) => {
-                if let Some(name) = tenant.metadata.name.as_deref() {
-                    settle_until_done(&db, &[], Scope::Name(name)).await;
+                if let Some(event) = TenantEvent::of(&tenant, true) {
+                    settle_until_done(&db, &[], Scope::Tenant(&event)).await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "the Tenant watch failed; retrying"),

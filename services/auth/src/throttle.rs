@@ -51,19 +51,13 @@ fn account_key(prefix: &str, email: &str) -> String {
     format!("{prefix}:account:{}", hex(digest.as_ref()))
 }
 
-/// An IPv4 address counts alone; an IPv6 address by its /64, the block one subscriber (or one
-/// cloud instance) normally holds, or a single client could try from 2^64 addresses in turn.
+/// The address's client (an IPv6 address counts by its /64: one client could otherwise try from
+/// 2^64 addresses in turn).
 fn ip_key(prefix: &str, ip: IpAddr) -> String {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => format!("{prefix}:ip:{v4}"),
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!(
-                "{prefix}:ip:{:x}:{:x}:{:x}:{:x}::/64",
-                s[0], s[1], s[2], s[3]
-            )
-        }
-    }
+    format!(
+        "{prefix}:ip:{}",
+        saascript_common::client_address::client_key(ip)
+    )
 }
 
 impl Throttle {

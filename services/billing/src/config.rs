@@ -14,6 +14,7 @@ pub struct Config {
     /// The billing database (its migrations run at start-up).
     #[arg(
         long,
+        hide_env_values = true,
         env = "BILLING_DATABASE_URL",
         default_value = "postgres://postgres:postgres@127.0.0.1:5432/saascript_billing"
     )]
@@ -31,13 +32,19 @@ pub struct Config {
     /// The Stripe secret key.
     #[arg(
         long,
+        hide_env_values = true,
         env = "STRIPE_SECRET_KEY",
         default_value = "sk_test_saascript_local"
     )]
     pub stripe_secret_key: Sensitive,
     /// The webhook endpoint secrets, comma-separated: the current one first, and the previous
     /// one while a rotation is under way.
-    #[arg(long, env = "STRIPE_WEBHOOK_SECRETS", value_delimiter = ',')]
+    #[arg(
+        long,
+        hide_env_values = true,
+        env = "STRIPE_WEBHOOK_SECRETS",
+        value_delimiter = ','
+    )]
     pub stripe_webhook_secrets: Vec<Sensitive>,
     /// How far (seconds) a webhook's signed timestamp may be from now.
     #[arg(long, env = "STRIPE_WEBHOOK_TOLERANCE_SECONDS", default_value_t = 300)]

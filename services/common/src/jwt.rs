@@ -131,6 +131,9 @@ pub struct JwtVerifier {
     source: Arc<dyn KeySource>,
     keys: RwLock<HashMap<String, std::sync::Arc<PublishedKey>>>,
     last_fetch: Mutex<Option<Instant>>,
+    /// One fetch caused by unknown key ids at a time: the others wait for it and read its
+    /// result, so a burst of tokens (new or made up) costs one fetch, not one each.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl JwtVerifier {
@@ -154,6 +157,7 @@ impl JwtVerifier {
             source,
             keys: RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -167,7 +171,7 @@ impl JwtVerifier {
         let key = match self.cached(&kid) {
             Some(key) => key,
             None => {
-                self.refetch_if_due().await?;
+                self.refetch_if_due(&kid).await?;
                 self.cached(&kid).ok_or(TokenError::UnknownKey)?
             }
         };
@@ -203,9 +207,8 @@ impl JwtVerifier {
     /// Fetches the key set now (at start-up, for instance).
     pub async fn refresh(&self) -> Result<usize, TokenError> {
         let fetched = self.source.fetch().await;
-        // Counted once it is over, failed or not: a request that meets the new key while a
-        // fetch is in flight fetches too rather than being refused, and an unreachable issuer
-        // is not asked again for every made-up key id either.
+        // Counted once it is over, failed or not: an unreachable issuer is not asked again for
+        // every made-up key id either.
         if let Ok(mut last) = self.last_fetch.lock() {
             *last = Some(Instant::now());
         }
@@ -246,7 +249,12 @@ impl JwtVerifier {
             .and_then(|keys| keys.get(kid).cloned())
     }
 
-    async fn refetch_if_due(&self) -> Result<(), TokenError> {
+    async fn refetch_if_due(&self, kid: &str) -> Result<(), TokenError> {
+        let _one_at_a_time = self.fetching.lock().await;
+        // The fetch this request waited for may have brought the key.
+        if self.cached(kid).is_some() {
+            return Ok(());
+        }
         let due = self
             .last_fetch
             .lock()

@@ -3,6 +3,7 @@
 //! extractors for the user, a role and the tenant. Config, telemetry and the HTTP middleware
 //! join it with the auth and gateway issue.
 
+pub mod client_address;
 pub mod clock;
 pub mod crypto;
 pub mod encoding;

@@ -241,7 +241,7 @@ async fn a_rotated_key_is_fetched_once_and_made_up_kids_do_not_hammer_the_issuer
 }
 
 #[tokio::test]
-async fn requests_that_meet_a_new_key_at_once_are_all_accepted() {
+async fn requests_that_meet_a_new_key_at_once_are_all_accepted_with_one_fetch() {
     // A fetch in flight must not make the other requests that need it look like made-up kids.
     let key = signing_key("fresh");
     let server = jwks_server(vec![key.jwk.clone()]).await;
@@ -256,6 +256,24 @@ async fn requests_that_meet_a_new_key_at_once_are_all_accepted() {
     for check in checks {
         assert!(check.await.unwrap().is_ok());
     }
+    assert_eq!(
+        server.fetches.load(Ordering::SeqCst),
+        1,
+        "eight requests at once cost one fetch"
+    );
+
+    // Made-up key ids at once: they wait for one another, and cost one more fetch at most.
+    let strangers: Vec<_> = (0..20)
+        .map(|i| {
+            let verifier = verifier.clone();
+            let token = sign(&signing_key(&format!("made-up-{i}")), &claims(&[]));
+            tokio::spawn(async move { verifier.verify(&token).await })
+        })
+        .collect();
+    for stranger in strangers {
+        assert_eq!(stranger.await.unwrap(), Err(TokenError::UnknownKey));
+    }
+    assert!(server.fetches.load(Ordering::SeqCst) <= 2);
 }
 
 #[derive(Clone)]

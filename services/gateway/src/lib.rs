@@ -74,9 +74,16 @@ pub fn app(state: AppState, config: &Config) -> Router {
             }
         })
     });
+    // The whole request may take a little longer than the upstream may: a slow upstream is
+    // then answered by the proxy's own 504 `upstream_timeout`, never by the shared layer's 503
+    // `timeout` depending on which timer fires first.
+    let mut http = config.http.clone();
+    http.request_timeout_ms = http
+        .request_timeout_ms
+        .max(config.upstream_timeout_ms.saturating_add(1_000));
     saascript_common::http::app(
         router(state, &config.web_origin),
-        &config.http,
+        &http,
         HttpMetrics::new("gateway"),
         ready,
     )

@@ -1,8 +1,8 @@
 //! POST /billing/subscription/cancel and /resume: cancel at the end of the paid period, or take
 //! that back before it comes.
 
+use super::billing_manager::BillingManager;
 use axum::extract::State;
-use saascript_common::extract::TenantManager;
 use saascript_common::input::Json;
 
 use super::overview::{BillingOverview, build};
@@ -18,7 +18,7 @@ use crate::subscription_sync::{live_subscription, lock_tenant, sync};
     ))]
 pub async fn cancel(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
 ) -> Result<Json<BillingOverview>> {
     set_cancel_at_period_end(&state, &manager.tenant, true).await
 }
@@ -31,7 +31,7 @@ pub async fn cancel(
     ))]
 pub async fn resume(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
 ) -> Result<Json<BillingOverview>> {
     set_cancel_at_period_end(&state, &manager.tenant, false).await
 }

@@ -5,9 +5,9 @@
 //! subscription is created here. Either way the Tenant's plan changes only once Stripe confirms:
 //! when the subscription Stripe returns is active or trialing, or later by webhook.
 
+use super::billing_manager::BillingManager;
 use axum::extract::State;
 use saascript_catalog::Billing;
-use saascript_common::extract::TenantManager;
 use saascript_common::input::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -42,7 +42,7 @@ pub struct ChangePlan {
     ))]
 pub async fn change_plan(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
     IdempotencyKey(client_key): IdempotencyKey,
     Json(body): Json<ChangePlan>,
 ) -> Result<Json<BillingOverview>> {

@@ -3,9 +3,9 @@
 //! fallback (PUT /billing/subscription with a payment method). The calls themselves are the real
 //! ones, made against whatever STRIPE_API_BASE points at.
 
+use super::billing_manager::BillingManager;
 use axum::extract::State;
 use saascript_catalog::Billing;
-use saascript_common::extract::TenantManager;
 use saascript_common::input::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,7 +38,7 @@ pub struct HostedLink {
     ))]
 pub async fn checkout(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
     Json(body): Json<CheckoutRequest>,
 ) -> Result<Json<HostedLink>> {
     let tenant = manager.tenant.as_str();
@@ -121,7 +121,7 @@ pub async fn checkout(
     ))]
 pub async fn portal(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
 ) -> Result<Json<HostedLink>> {
     let tenant_id = TenantId::of(&state.kube.existing_tenant(&manager.tenant).await?)?;
     let customer = crate::customers::find(&state.db, &tenant_id)

@@ -1,8 +1,8 @@
 //! GET /billing/invoices (from Stripe) and GET /billing/refunds (as recorded from Stripe's
 //! charge.refunded events).
 
+use super::billing_manager::BillingManager;
 use axum::extract::State;
-use saascript_common::extract::TenantManager;
 use saascript_common::input::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -34,7 +34,7 @@ pub struct InvoiceSummary {
     ))]
 pub async fn invoices(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
 ) -> Result<Json<Vec<InvoiceSummary>>> {
     let tenant = TenantId::of(&state.kube.existing_tenant(&manager.tenant).await?)?;
     let Some(customer) = crate::customers::find(&state.db, &tenant).await? else {
@@ -75,7 +75,7 @@ pub struct Refund {
     ))]
 pub async fn refunds(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
 ) -> Result<Json<Vec<Refund>>> {
     let tenant = TenantId::of(&state.kube.existing_tenant(&manager.tenant).await?)?;
     Ok(Json(

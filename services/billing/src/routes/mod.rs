@@ -1,6 +1,7 @@
 //! The HTTP routes of the billing service, one concern per file. Every route but Stripe's webhook
-//! needs an owner or admin of the tenant (`TenantManager`).
+//! needs an owner or admin of the tenant, with a token of the live Tenant (`BillingManager`).
 
+pub mod billing_manager;
 pub mod cancel;
 pub mod change_plan;
 pub mod hosted;

@@ -1,8 +1,8 @@
 //! GET /billing/subscription: the tenant's plan, what Stripe says, and the plans on offer.
 
+use super::billing_manager::BillingManager;
 use axum::extract::State;
 use saascript_catalog::Billing;
-use saascript_common::extract::TenantManager;
 use saascript_common::input::Json;
 use saascript_crds::Condition;
 use serde::Serialize;
@@ -55,7 +55,7 @@ pub struct BillingOverview {
     ))]
 pub async fn overview(
     State(state): State<AppState>,
-    manager: TenantManager,
+    manager: BillingManager,
 ) -> Result<Json<BillingOverview>> {
     Ok(Json(build(&state, &manager.tenant).await?))
 }
