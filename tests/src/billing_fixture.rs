@@ -10,7 +10,7 @@ use saascript_crds::{Subscription, Tenant};
 use serde_json::{Value, json};
 
 use crate::auth_server::AuthServer;
-use crate::billing_server::{BillingServer, token_for};
+use crate::billing_server::BillingServer;
 use crate::crds::install_crds;
 use crate::operator::{RunningOperator, new_run_id, test_config};
 use crate::stripe_fake::{GOOD_CARD, StripeFake};
@@ -68,7 +68,15 @@ impl BillingFixture {
         let subscriptions: Api<Subscription> =
             Api::namespaced(client, &saascript_crds::names::tenant_namespace(&tenant));
         wait_for_subscription(&subscriptions, &tenant).await;
-        let owner = token_for(&auth, &tenant, &["owner"]).await;
+        // Bound to this Tenant's uid, from the fixture's own API server (a private one, say).
+        let owner = crate::access_tokens::sign_access_token(
+            &auth,
+            &unique_name("owner"),
+            Some(&tenant),
+            Some(&guard.uid),
+            &["owner"],
+        )
+        .await;
         BillingFixture {
             env,
             auth,

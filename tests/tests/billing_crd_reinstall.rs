@@ -6,6 +6,7 @@
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use reqwest::Method;
+use saascript_tests::access_tokens::sign_access_token;
 use saascript_tests::billing_fixture::{BillingFixture, holds_billing_finalizer, plan_in_force};
 use saascript_tests::crds::install_crds;
 use saascript_tests::private_api_server::PrivateApiServer;
@@ -22,7 +23,7 @@ async fn after_a_crd_reinstall_a_tenant_takes_its_billing_back() {
     let env = TestEnv::with_endpoints(
         Endpoints::load().with(Dependency::Kubernetes, &server.kubeconfig()),
     );
-    let f = BillingFixture::start_on(env).await;
+    let mut f = BillingFixture::start_on(env).await;
     let client = f.env.kube().await;
     let (customer, subscription) = f.subscribe("pro").await;
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
@@ -78,6 +79,19 @@ async fn after_a_crd_reinstall_a_tenant_takes_its_billing_back() {
     .await;
 
     let uid = f.tenant().await.metadata.uid.unwrap();
+    // The Tenant that came back is a new object (a new uid): its owner's earlier token is
+    // refused (tenant_changed) and a fresh one is needed, as after logging in again.
+    let (status, problem) = f.call(Method::GET, "/billing/subscription", None).await;
+    assert_eq!(status, 401, "{problem}");
+    assert_eq!(problem["code"], "tenant_changed");
+    f.owner = sign_access_token(
+        &f.auth,
+        &saascript_tests::unique_name("owner"),
+        Some(&f.tenant),
+        Some(&uid),
+        &["owner"],
+    )
+    .await;
     wait::until(
         PROVISIONING,
         "the first tenant to take its customer back",
