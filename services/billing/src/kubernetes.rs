@@ -133,19 +133,39 @@ impl Kubernetes {
     }
 
     /// Sets `Tenant.spec.plan`: the one place a plan is declared (DESIGN.md, "One declared plan").
-    /// Only if the Tenant is still as `read` (its resourceVersion): a plan that an admin set in
-    /// between is never overwritten; the conflict fails the call, and the webhook's redelivery
-    /// decides again on what is there then.
+    /// Only if nobody declared another plan since `read`: a plan that an admin set in between is
+    /// never overwritten (a 409 conflict; the webhook's redelivery decides again on what is there
+    /// then). Other writes in between (the operator's status, a finalizer) move the
+    /// resourceVersion too; those are no reason to fail, so the patch is tried again on the
+    /// Tenant as it is now.
     pub async fn set_tenant_plan(&self, read: &Tenant, plan: &str) -> Result<()> {
         let name = read.metadata.name.clone().unwrap_or_default();
-        let patch = json!({
-            "metadata": { "resourceVersion": read.metadata.resource_version },
-            "spec": { "plan": plan },
-        });
-        Api::<Tenant>::all(self.client.clone())
-            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await?;
-        Ok(())
+        let api = Api::<Tenant>::all(self.client.clone());
+        let mut current = read.clone();
+        for _ in 0..5 {
+            if current.metadata.uid != read.metadata.uid || current.spec.plan != read.spec.plan {
+                return Err(BillingError::Conflict(format!(
+                    "the plan of tenant {name} changed while billing was setting it; try again"
+                )));
+            }
+            let patch = json!({
+                "metadata": { "resourceVersion": current.metadata.resource_version },
+                "spec": { "plan": plan },
+            });
+            match api
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(kube::Error::Api(status)) if status.code == 409 => {
+                    current = api.get(&name).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(BillingError::Conflict(format!(
+            "tenant {name} kept changing while billing was setting its plan; try again"
+        )))
     }
 
     /// Adds `finalizer` to the Tenant `read` (the same uid): 409 if it is being deleted, 404 if
