@@ -37,16 +37,6 @@ pub enum TaskKeyError {
     Seal,
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 fn aad(task: Uuid) -> Aad<Vec<u8>> {
     Aad::from([CONTEXT, task.as_bytes()].concat())
 }
@@ -54,7 +44,8 @@ fn aad(task: Uuid) -> Aad<Vec<u8>> {
 impl TaskKey {
     /// The key from its hex form (configuration).
     pub fn from_hex(key: &Sensitive) -> Result<TaskKey, TaskKeyError> {
-        let bytes = unhex(key.expose().trim()).ok_or(TaskKeyError::BadKey)?;
+        let bytes =
+            saascript_common::encoding::unhex(key.expose().trim()).ok_or(TaskKeyError::BadKey)?;
         if bytes.len() != 32 {
             return Err(TaskKeyError::BadKey);
         }
@@ -75,7 +66,7 @@ impl TaskKey {
 
     /// The plaintext that `seal` sealed for `task`.
     pub fn open(&self, task: Uuid, sealed: &str) -> Result<Vec<u8>, TaskKeyError> {
-        let bytes = unhex(sealed).ok_or(TaskKeyError::Malformed)?;
+        let bytes = saascript_common::encoding::unhex(sealed).ok_or(TaskKeyError::Malformed)?;
         if bytes.len() < NONCE_LEN {
             return Err(TaskKeyError::Malformed);
         }

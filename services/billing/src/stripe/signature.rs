@@ -45,8 +45,10 @@ pub fn verify(
                         .map_err(|_| SignatureError::Malformed("t is not a number"))?,
                 )
             }
-            "v1" => signatures
-                .push(decode_hex(value).ok_or(SignatureError::Malformed("v1 is not hex"))?),
+            "v1" => signatures.push(
+                saascript_common::encoding::unhex(value)
+                    .ok_or(SignatureError::Malformed("v1 is not hex"))?,
+            ),
             // v0 (test-mode legacy) and future schemes are ignored, as Stripe's libraries do.
             _ => {}
         }
@@ -91,16 +93,6 @@ pub fn sign(body: &[u8], secret: &str, time: i64) -> String {
         "t={time},v1={}",
         saascript_common::encoding::hex(tag.as_ref())
     )
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]
