@@ -7,6 +7,7 @@
 #![allow(clippy::duplicated_attributes)]
 
 pub mod condition;
+pub mod condition_types;
 pub mod entitlements;
 pub mod manifests;
 pub mod names;

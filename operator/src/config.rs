@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use saascript_common::Sensitive;
+use saascript_process::Sensitive;
 
 use crate::provision::SharedNames;
 

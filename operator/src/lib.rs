@@ -143,6 +143,6 @@ impl Drop for AbortOnDrop {
 
 /// Resolves on SIGTERM or Ctrl-C.
 pub async fn shutdown_signal() {
-    saascript_common::shutdown::signal().await;
+    saascript_process::shutdown::signal().await;
     tracing::info!("shutting down: finishing the reconciles in flight");
 }

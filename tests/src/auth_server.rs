@@ -145,7 +145,7 @@ impl AuthServer {
             request_timeout_ms: 10_000,
         };
         let app = saascript_auth::app(state.clone(), &http);
-        let relay = tokio::spawn(saascript_auth::outbox::run_relay(
+        let relay = tokio::spawn(saascript_common::task_outbox::run_relay(
             state.db.clone(),
             env.amqp_url().to_string(),
             Duration::from_millis(100),
@@ -249,7 +249,7 @@ impl AuthServer {
     /// The payload of one of this server's sealed tasks (an outbox row's payload, or a queued
     /// message), opened with its key as the mailer opens it.
     pub fn open_task(&self, sealed: &[u8]) -> serde_json::Value {
-        let task: saascript_auth::outbox::SealedTask =
+        let task: saascript_auth::sealed_tasks::SealedTask =
             serde_json::from_slice(sealed).expect("a sealed task");
         let plaintext = self
             .task_key

@@ -11,6 +11,7 @@ pub mod rabbitmq;
 pub mod redis;
 
 pub use plan::{SharedNames, TenantPlan};
+use saascript_crds::condition_types;
 
 /// A backing system that the operator provisions tenants in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,11 +35,11 @@ impl System {
     /// The Tenant condition that reports this system.
     pub fn condition_type(self) -> &'static str {
         match self {
-            System::Postgres => "DatabaseReady",
-            System::RabbitMq => "QueueReady",
-            System::Kafka => "TopicsReady",
-            System::DynamoDb => "TableReady",
-            System::Redis => "CacheReady",
+            System::Postgres => condition_types::DATABASE_READY,
+            System::RabbitMq => condition_types::QUEUE_READY,
+            System::Kafka => condition_types::TOPICS_READY,
+            System::DynamoDb => condition_types::TABLE_READY,
+            System::Redis => condition_types::CACHE_READY,
         }
     }
 

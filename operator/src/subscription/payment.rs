@@ -8,8 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use saascript_catalog::{Billing, Catalog};
 use saascript_crds::{StripeState, SubscriptionStatus};
 
-pub const SYNCED: &str = "Synced";
-pub const PAYMENT_OK: &str = "PaymentOK";
+pub use saascript_crds::condition_types::{PAYMENT_OK, SYNCED};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConditionValue {

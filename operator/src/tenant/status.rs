@@ -8,13 +8,9 @@ use saascript_crds::{
 
 use crate::provision::{Outcome, ProvisionError, System};
 
-pub const READY: &str = "Ready";
-pub const NAMESPACE_READY: &str = "NamespaceReady";
-pub const SUSPENDED: &str = "Suspended";
-pub const DELETION_BLOCKED: &str = "DeletionBlocked";
-/// The reason of a system's condition while the tenant's credentials there are turned off. The
-/// condition stays True: the resource is as it should be for a suspended tenant.
-pub const ACCESS_SUSPENDED: &str = "AccessSuspended";
+pub use saascript_crds::condition_types::{
+    ACCESS_SUSPENDED, DELETION_BLOCKED, NAMESPACE_READY, READY, SUSPENDED,
+};
 
 /// What one reconcile found.
 pub struct Observation {

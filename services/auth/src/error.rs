@@ -91,6 +91,21 @@ impl IntoResponse for AuthError {
     }
 }
 
+impl From<saascript_common::tenants::TenantsUnavailable> for AuthError {
+    fn from(_: saascript_common::tenants::TenantsUnavailable) -> Self {
+        AuthError::TenantsUnavailable
+    }
+}
+
+impl From<saascript_common::tenants::TenantRefusal> for AuthError {
+    fn from(refusal: saascript_common::tenants::TenantRefusal) -> Self {
+        match refusal {
+            saascript_common::tenants::TenantRefusal::Unavailable(_) => AuthError::TenantsUnavailable,
+            saascript_common::tenants::TenantRefusal::Gone(name) => AuthError::TenantGone(name),
+        }
+    }
+}
+
 /// Unique violations on the email index become `EmailTaken`; everything else stays a database
 /// error (a 500 whose cause is logged, not shown).
 pub fn map_unique_email(error: sqlx::Error) -> AuthError {

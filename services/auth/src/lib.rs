@@ -14,13 +14,12 @@ pub mod mail;
 pub mod mailer;
 pub mod opaque_token;
 pub mod openapi;
-pub mod outbox;
+pub mod sealed_tasks;
 pub mod passwords;
 pub mod refresh_tokens;
 pub mod routes;
 pub mod task_key;
 pub mod tenant_sweep;
-pub mod tenants;
 pub mod text;
 pub mod throttle;
 pub mod tokens;
@@ -50,7 +49,7 @@ pub struct AppState {
     pub settings: Settings,
     pub clock: Clock,
     pub throttle: throttle::Throttle,
-    pub tenants: tenants::Tenants,
+    pub tenants: saascript_common::tenants::TenantApi,
 }
 
 impl FromRef<AppState> for Arc<JwtVerifier> {
@@ -67,7 +66,7 @@ impl AppState {
         settings: Settings,
         throttle: throttle::ThrottleSettings,
         clock: Clock,
-        tenants: tenants::Tenants,
+        tenants: saascript_common::tenants::TenantApi,
     ) -> Result<AppState> {
         let keys = Arc::new(SigningKeys::new(db.clone(), settings.access_token_lifetime));
         keys.ensure_active().await?;
@@ -139,7 +138,7 @@ pub async fn run(config: Config) -> Result<()> {
     let kube = kube::Client::try_default()
         .await
         .map_err(|e| AuthError::Internal(format!("Kubernetes: {e}")))?;
-    let tenants = tenants::Tenants::new(kube);
+    let tenants = saascript_common::tenants::TenantApi::new(kube);
     let state = AppState::new(
         db.clone(),
         redis,

@@ -14,7 +14,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use saascript_common::tasks;
 use serde::Deserialize;
 
-use crate::outbox::SealedTask;
+use crate::sealed_tasks::SealedTask;
 use crate::task_key::TaskKey;
 
 #[derive(Clone, Debug)]

@@ -14,7 +14,7 @@ use kube::runtime::watcher::{self, Event};
 use kube::runtime::{WatchStreamExt, watcher as watch};
 use sqlx::{AssertSqlSafe, PgPool};
 
-use crate::tenants::{LiveTenant, Tenants};
+use saascript_common::tenants::{LiveTenant, TenantApi};
 
 /// The tables whose rows belong to a tenant, each with `tenant`, `tenant_uid` and `created_at`.
 const TABLES: [&str; 3] = ["memberships", "invitations", "refresh_tokens"];
@@ -161,7 +161,7 @@ async fn settle_until_done(db: &PgPool, live: &[LiveTenant], scope: Scope<'_>) {
 }
 
 /// Follows the Tenants forever (the watch reconnects with back-off).
-pub async fn run(db: PgPool, tenants: Tenants) {
+pub async fn run(db: PgPool, tenants: TenantApi) {
     let mut events = watch(tenants.api(), watcher::Config::default())
         .default_backoff()
         .boxed();

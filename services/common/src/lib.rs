@@ -5,7 +5,6 @@
 
 pub mod client_address;
 pub mod clock;
-pub mod crypto;
 pub mod encoding;
 pub mod event_outbox;
 pub mod events;
@@ -13,11 +12,13 @@ pub mod extract;
 pub mod http;
 pub mod input;
 pub mod jwt;
+pub mod kit;
 pub mod openapi;
 pub mod problem;
-pub mod sensitive;
-pub mod shutdown;
+pub mod task_outbox;
 pub mod tasks;
+pub mod tenants;
 
-pub use crypto::install_crypto_provider;
-pub use sensitive::Sensitive;
+// Below the services and the operator alike (process/); re-exported so that a service needs
+// one dependency for its plumbing.
+pub use saascript_process::{Sensitive, install_crypto_provider, shutdown};

@@ -11,7 +11,7 @@ use saascript_common::jwt::Claims;
 use crate::config::Config;
 use crate::error::GatewayError;
 use crate::rate_limit::RateLimiter;
-use crate::tenants::TenantDirectory;
+use saascript_common::tenants::TenantDirectory;
 
 pub struct Admission {
     tenants: RateLimiter,

@@ -17,7 +17,6 @@ pub mod proxy;
 pub mod rate_limit;
 pub mod routes;
 pub mod state;
-pub mod tenants;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,7 +29,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
 pub use state::AppState;
-use tenants::TenantDirectory;
+use saascript_common::tenants::TenantDirectory;
 
 /// The gateway's router (every path goes through `handle`), with CORS for the web origin.
 pub fn router(state: AppState, web_origin: &str) -> Router {

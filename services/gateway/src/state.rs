@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::openapi_cache::OpenApiCache;
 use crate::proxy::Proxy;
 use crate::routes::Upstream;
-use crate::tenants::TenantDirectory;
+use saascript_common::tenants::TenantDirectory;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::error::{AuthError, Result};
 use crate::routes::register::check_email;
 use crate::text::Text;
-use crate::{AppState, events, mail, opaque_token, outbox, users};
+use crate::{AppState, events, mail, opaque_token, sealed_tasks, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -86,7 +86,7 @@ pub async fn invite(
         "You are invited to join {} on SaaScript as {}.\n\nSign in (or sign up) with this address and open:\n{link}\n\nThe link works once, for 7 days.\n",
         context.tenant, role
     );
-    outbox::enqueue(
+    sealed_tasks::enqueue(
         &mut tx,
         &state.settings.email_queue,
         &state.settings.task_key,

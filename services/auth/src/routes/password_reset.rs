@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::email_tokens::{self, Purpose};
 use crate::error::Result;
 use crate::text::Text;
-use crate::{AppState, mail, outbox, passwords, users};
+use crate::{AppState, mail, sealed_tasks, passwords, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +34,7 @@ pub async fn request(
             state.settings.reset_token_lifetime,
         )
         .await?;
-        outbox::enqueue(
+        sealed_tasks::enqueue(
             &mut tx,
             &state.settings.email_queue,
             &state.settings.task_key,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::email_tokens::{self, Purpose};
 use crate::error::{AuthError, Result};
 use crate::text::Text;
-use crate::{AppState, events, mail, outbox, passwords, users};
+use crate::{AppState, events, mail, sealed_tasks, passwords, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +54,7 @@ pub async fn register(
         state.settings.verify_token_lifetime,
     )
     .await?;
-    outbox::enqueue(
+    sealed_tasks::enqueue(
         &mut tx,
         &state.settings.email_queue,
         &state.settings.task_key,

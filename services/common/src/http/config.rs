@@ -26,15 +26,4 @@ impl HttpConfig {
     }
 }
 
-/// Sets up logging: JSON lines in cluster, pretty locally; the level comes from RUST_LOG.
-pub fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    // try_init: a second call (tests) keeps the first subscriber.
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-}
+pub use saascript_process::init_logging;

@@ -33,11 +33,15 @@ pub fn app(
 }
 
 /// Serves `app` on the configured address until SIGTERM or Ctrl-C, then finishes the requests
-/// in flight.
+/// in flight. Each request carries its peer address (`ConnectInfo`): auth's login throttling
+/// counts against it, believing X-Forwarded-For only from a trusted proxy.
 pub async fn serve(app: Router, config: &HttpConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(addr = %config.listen, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(crate::shutdown::signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(crate::shutdown::signal())
+    .await
 }

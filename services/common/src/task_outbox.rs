@@ -1,50 +1,35 @@
-//! The task outbox: a task is written in the same transaction as the change that causes it, and
-//! a relay publishes it to RabbitMQ afterwards (with confirms), so a committed change never
-//! loses its task. A task may be published twice if the relay stops between the confirm and the
-//! mark; consumers are idempotent on the task id.
+//! The task outbox that every service shares: a task is written in the same transaction as the
+//! change that causes it, and a relay publishes it to RabbitMQ afterwards (with confirms), so a
+//! committed change never loses its task. A task may be published twice if the relay stops
+//! between the confirm and the mark; consumers are idempotent on the task id.
 //!
-//! Payloads are sealed with the task key (they carry working links), and a published task is
-//! deleted after the retention: the outbox is a relay, not an archive.
+//! A published task is deleted after the retention: the outbox is a relay, not an archive. The
+//! table comes from `kit::outbox_schema`. What a payload holds is the caller's business (auth
+//! seals its email tasks, which carry working links).
 
 use std::time::Duration;
 
 use lapin::options::ConfirmSelectOptions;
 use lapin::{Connection, ConnectionProperties};
-use saascript_common::tasks;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::error::{AuthError, Result};
-use crate::task_key::TaskKey;
+use crate::tasks;
 
-/// What the outbox row and the message hold: the task id, and the payload sealed for it.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct SealedTask {
-    pub id: Uuid,
-    pub sealed: String,
-}
-
-/// Writes a task for `queue` inside the caller's transaction, its payload sealed with `key`.
+/// Writes the task `id` for `queue` inside the caller's transaction.
 pub async fn enqueue(
     tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
     queue: &str,
-    key: &TaskKey,
-    payload: serde_json::Value,
-) -> Result<Uuid> {
-    let id = Uuid::new_v4();
-    let plaintext = serde_json::to_vec(&payload).map_err(|e| AuthError::Internal(e.to_string()))?;
-    let sealed = key
-        .seal(id, &plaintext)
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
-    let payload = serde_json::to_value(SealedTask { id, sealed })
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    payload: &serde_json::Value,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO task_outbox (id, queue, payload) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(queue)
         .bind(payload)
         .execute(&mut **tx)
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Publishes pending tasks, oldest first, until there are none; returns how many.

@@ -1,12 +1,13 @@
-//! What the gateway knows of tenants, from Tenant CRs through a kube-runtime reflector: an
-//! in-memory copy kept current by a watch, so no request costs an API call.
+//! Every Tenant, through a kube-runtime reflector: an in-memory copy kept current by a watch, so
+//! no request costs an API call.
 
 use kube::api::Api;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
+use std::sync::Arc;
 use saascript_crds::Tenant;
 
-/// A tenant, as far as admission is concerned.
+/// A tenant, as far as the gateway's admission is concerned.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TenantInfo {
     /// The live Tenant's `metadata.uid`: a token acts only for the Tenant whose uid it carries,
@@ -59,17 +60,17 @@ impl TenantDirectory {
         .is_ok_and(|r| r.is_ok())
     }
 
+    /// The Tenant named `name` as last seen (None when there is none).
+    pub fn get(&self, name: &str) -> Option<Arc<Tenant>> {
+        self.store.get(&ObjectRef::new(name))
+    }
+
+    /// What admission needs of the Tenant named `tenant`.
     pub fn lookup(&self, tenant: &str) -> Option<TenantInfo> {
         let tenant = self.store.get(&ObjectRef::new(tenant))?;
         Some(TenantInfo {
             uid: tenant.metadata.uid.clone(),
-            // Suspended by an admin (spec), or by the operator for a payment lapse (the Suspended
-            // condition, which outlives a phase of Failed for a spec that stopped validating).
-            suspended: tenant.spec.suspended
-                || tenant.status.as_ref().is_some_and(|s| {
-                    saascript_crds::find_condition(&s.conditions, "Suspended")
-                        .is_some_and(|c| c.status == saascript_crds::ConditionStatus::True)
-                }),
+            suspended: super::is_suspended(&tenant),
             requests_per_second: tenant
                 .status
                 .as_ref()
