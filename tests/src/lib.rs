@@ -21,6 +21,7 @@ pub mod kafka_topics;
 pub mod maildir;
 pub mod operator;
 pub mod private_api_server;
+pub mod profiles_server;
 pub mod raw_http;
 pub mod stripe_fake;
 pub mod tcp_proxy;

@@ -1,0 +1,137 @@
+//! The DynamoDB client, the shared table's creation and the readiness check.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+};
+use saascript_common::http::health::ReadinessCheck;
+
+use crate::config::DynamoDbArgs;
+use crate::error::{ProfilesError, Result};
+use crate::keys::{PARTITION_KEY, SORT_KEY};
+
+/// How long start-up waits for a table it created to become ACTIVE.
+const TABLE_ACTIVE_WITHIN: Duration = Duration::from_secs(30);
+
+/// With an endpoint (dynalite locally), static local credentials, as the operator uses; without
+/// one, AWS itself with the keys in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN` (the SDK's full provider chain lives in aws-config, which the workspace
+/// does not build).
+pub fn client(args: &DynamoDbArgs) -> aws_sdk_dynamodb::Client {
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(args.dynamodb_region.clone()));
+    match &args.dynamodb_endpoint {
+        Some(endpoint) => {
+            config = config
+                .endpoint_url(endpoint)
+                .credentials_provider(Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "saascript-local",
+                ));
+        }
+        None => {
+            let variable = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+            if let (Some(id), Some(secret)) = (
+                variable("AWS_ACCESS_KEY_ID"),
+                variable("AWS_SECRET_ACCESS_KEY"),
+            ) {
+                config = config.credentials_provider(Credentials::new(
+                    id,
+                    secret,
+                    variable("AWS_SESSION_TOKEN"),
+                    None,
+                    "environment",
+                ));
+            }
+        }
+    }
+    aws_sdk_dynamodb::Client::from_conf(config.build())
+}
+
+/// Creates the shared table (`pk`/`sk`, on demand, as the operator does) unless it exists, and
+/// waits until it is ACTIVE. Replicas starting together may race: the loser's "in use" is fine.
+pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<()> {
+    if table_status(client, table).await?.is_none() {
+        let created = client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute(PARTITION_KEY)?)
+            .attribute_definitions(attribute(SORT_KEY)?)
+            .key_schema(key(PARTITION_KEY, KeyType::Hash)?)
+            .key_schema(key(SORT_KEY, KeyType::Range)?)
+            .send()
+            .await;
+        match created {
+            Ok(_) => tracing::info!(table, "created the shared profiles table"),
+            Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {}
+            Err(e) => return Err(ProfilesError::dynamodb(e)),
+        }
+    }
+    let deadline = tokio::time::Instant::now() + TABLE_ACTIVE_WITHIN;
+    loop {
+        match table_status(client, table).await? {
+            Some(TableStatus::Active | TableStatus::Updating) => return Ok(()),
+            status if tokio::time::Instant::now() >= deadline => {
+                return Err(ProfilesError::Config(format!(
+                    "table {table} did not become ACTIVE (it is {status:?})"
+                )));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// Ready when the shared table (pooled profiles and processed events) answers as ACTIVE.
+pub fn readiness(client: aws_sdk_dynamodb::Client, table: String) -> ReadinessCheck {
+    std::sync::Arc::new(move || {
+        let (client, table) = (client.clone(), table.clone());
+        Box::pin(async move {
+            match table_status(&client, &table).await {
+                Ok(Some(TableStatus::Active | TableStatus::Updating)) => Ok(()),
+                Ok(Some(status)) => Err(format!("dynamodb: table {table} is {status}")),
+                Ok(None) => Err(format!("dynamodb: table {table} does not exist")),
+                Err(e) => Err(format!("dynamodb: {e}")),
+            }
+        })
+    })
+}
+
+async fn table_status(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<Option<TableStatus>> {
+    match client.describe_table().table_name(table).send().await {
+        Ok(output) => Ok(Some(
+            output
+                .table
+                .and_then(|t| t.table_status)
+                .unwrap_or(TableStatus::Creating),
+        )),
+        Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => Ok(None),
+        Err(e) => Err(ProfilesError::dynamodb(e)),
+    }
+}
+
+fn attribute(name: &str) -> Result<AttributeDefinition> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(ProfilesError::dynamodb)
+}
+
+fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(ProfilesError::dynamodb)
+}
