@@ -33,7 +33,11 @@ pub struct DynamoDbArgs {
     pub dynamodb_region: String,
     /// The table of pooled tenants (the operator's `saascript-profiles`); it also holds the ids
     /// of the events this service has processed.
-    #[arg(long, env = "DYNAMODB_SHARED_TABLE", default_value = "saascript-profiles")]
+    #[arg(
+        long,
+        env = "DYNAMODB_SHARED_TABLE",
+        default_value = "saascript-profiles"
+    )]
     pub shared_table: String,
     /// Create the shared table at start-up when it is missing (as the operator does when it
     /// provisions the first pooled tenant). Turn off where the service may not create tables.

@@ -96,7 +96,7 @@ pub fn readiness(client: aws_sdk_dynamodb::Client, table: String) -> ReadinessCh
         Box::pin(async move {
             match table_status(&client, &table).await {
                 Ok(Some(TableStatus::Active | TableStatus::Updating)) => Ok(()),
-                Ok(Some(status)) => Err(format!("dynamodb: table {table} is {status}")),
+                Ok(Some(status)) => Err(format!("dynamodb: table {table} is {}", status.as_str())),
                 Ok(None) => Err(format!("dynamodb: table {table} does not exist")),
                 Err(e) => Err(format!("dynamodb: {e}")),
             }

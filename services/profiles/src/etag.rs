@@ -70,9 +70,10 @@ fn strong_version(tag: &str) -> Result<Option<u64>> {
     if weak {
         return Ok(None);
     }
-    Ok(opaque.parse::<u64>().ok().filter(|_| {
-        !opaque.is_empty() && opaque.bytes().all(|b| b.is_ascii_digit())
-    }))
+    Ok(opaque
+        .parse::<u64>()
+        .ok()
+        .filter(|_| !opaque.is_empty() && opaque.bytes().all(|b| b.is_ascii_digit())))
 }
 
 #[cfg(test)]
@@ -108,7 +109,10 @@ mod tests {
             );
         }
         let many = vec!["\"1\""; MAX_TAGS + 1].join(",");
-        assert!(matches!(parse(&[&many]), Err(ProfilesError::IfMatchInvalid)));
+        assert!(matches!(
+            parse(&[&many]),
+            Err(ProfilesError::IfMatchInvalid)
+        ));
         assert_eq!(etag_of(7), "\"7\"");
     }
 }

@@ -49,7 +49,11 @@ impl EventHandler {
                 tenant,
                 tenant_uid,
                 user,
-            } => match self.tables.for_event(&tenant, tenant_uid.as_deref()).await? {
+            } => match self
+                .tables
+                .for_event(&tenant, tenant_uid.as_deref())
+                .await?
+            {
                 None => Handled::Ignored("the event's tenant is gone"),
                 Some(table) => {
                     if self

@@ -44,7 +44,10 @@ impl ProcessedEvents {
         let mut item = key(source, id);
         item.extend([
             ("type".to_string(), AttributeValue::S(type_.into())),
-            ("processed_at".to_string(), AttributeValue::N(now.to_string())),
+            (
+                "processed_at".to_string(),
+                AttributeValue::N(now.to_string()),
+            ),
             (
                 "expires_at".to_string(),
                 AttributeValue::N((now + RETENTION_SECONDS).to_string()),
@@ -76,6 +79,9 @@ pub fn key(source: &str, id: &str) -> HashMap<String, AttributeValue> {
             PARTITION_KEY.to_string(),
             AttributeValue::S(event_partition(source, id)),
         ),
-        (SORT_KEY.to_string(), AttributeValue::S(EVENT_SORT_KEY.into())),
+        (
+            SORT_KEY.to_string(),
+            AttributeValue::S(EVENT_SORT_KEY.into()),
+        ),
     ])
 }

@@ -99,7 +99,11 @@ mod tests {
 
     #[test]
     fn a_registration_without_a_tenant_asks_for_nothing() {
-        let e = event(USER_REGISTERED, None, json!({ "id": "u-1", "email": "a@b.c" }));
+        let e = event(
+            USER_REGISTERED,
+            None,
+            json!({ "id": "u-1", "email": "a@b.c" }),
+        );
         assert!(matches!(wanted(&e), Wanted::Nothing(_)));
         let e = event(USER_REGISTERED, Some("acme"), json!({ "id": "u-1" }));
         assert!(matches!(wanted(&e), Wanted::DefaultProfile { .. }));

@@ -178,17 +178,48 @@ impl UpdateParts {
             values: HashMap::new(),
         };
         let mut set = vec![
-            parts.assign("#user", attr::USER_ID, ":user", AttributeValue::S(user.into())),
-            parts.assign("#tenant", attr::TENANT, ":tenant", AttributeValue::S(tenant.into())),
-            parts.assign("#locale", attr::LOCALE, ":locale", AttributeValue::S(fields.locale.clone())),
-            parts.assign("#tz", attr::TIME_ZONE, ":tz", AttributeValue::S(fields.time_zone.clone())),
-            parts.assign("#updated", attr::UPDATED_AT, ":now", AttributeValue::S(now.into())),
+            parts.assign(
+                "#user",
+                attr::USER_ID,
+                ":user",
+                AttributeValue::S(user.into()),
+            ),
+            parts.assign(
+                "#tenant",
+                attr::TENANT,
+                ":tenant",
+                AttributeValue::S(tenant.into()),
+            ),
+            parts.assign(
+                "#locale",
+                attr::LOCALE,
+                ":locale",
+                AttributeValue::S(fields.locale.clone()),
+            ),
+            parts.assign(
+                "#tz",
+                attr::TIME_ZONE,
+                ":tz",
+                AttributeValue::S(fields.time_zone.clone()),
+            ),
+            parts.assign(
+                "#updated",
+                attr::UPDATED_AT,
+                ":now",
+                AttributeValue::S(now.into()),
+            ),
         ];
-        parts.names.insert("#created".into(), attr::CREATED_AT.into());
+        parts
+            .names
+            .insert("#created".into(), attr::CREATED_AT.into());
         set.push("#created = if_not_exists(#created, :now)".into());
         parts.names.insert("#version".into(), attr::VERSION.into());
-        parts.values.insert(":zero".into(), AttributeValue::N("0".into()));
-        parts.values.insert(":one".into(), AttributeValue::N("1".into()));
+        parts
+            .values
+            .insert(":zero".into(), AttributeValue::N("0".into()));
+        parts
+            .values
+            .insert(":one".into(), AttributeValue::N("1".into()));
         set.push("#version = if_not_exists(#version, :zero) + :one".into());
         let mut remove = Vec::new();
         let optional = [
@@ -223,7 +254,9 @@ impl UpdateParts {
         }
         parts.expression = format!("SET {}", set.join(", "));
         if !remove.is_empty() {
-            parts.expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+            parts
+                .expression
+                .push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
         if let Some(versions) = expected_versions {
             let terms: Vec<String> = versions
@@ -267,7 +300,8 @@ mod tests {
     #[test]
     fn a_replacement_names_only_what_it_uses() {
         let fields = ProfileFields::default();
-        let parts = UpdateParts::replacing("u", "acme", &fields, "2026-01-01T00:00:00Z", Some(&[3]));
+        let parts =
+            UpdateParts::replacing("u", "acme", &fields, "2026-01-01T00:00:00Z", Some(&[3]));
         assert_eq!(parts.condition.as_deref(), Some("#version = :expected0"));
         assert!(parts.expression.contains("REMOVE #name, #avatar, #prefs"));
         assert!(!parts.names.contains_key("#pk"));

@@ -87,9 +87,10 @@ impl TenantTables {
         tenant: &str,
         tenant_uid: Option<&str>,
     ) -> Result<Option<TenantTable>> {
-        let live: Option<LiveTenant> = self.tenants.live(tenant).await.map_err(|e| {
-            ProfilesError::NotReady(format!("tenant {tenant} cannot be read: {e}"))
-        })?;
+        let live: Option<LiveTenant> =
+            self.tenants.live(tenant).await.map_err(|e| {
+                ProfilesError::NotReady(format!("tenant {tenant} cannot be read: {e}"))
+            })?;
         let Some(live) = live else {
             return Ok(None);
         };

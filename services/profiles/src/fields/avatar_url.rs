@@ -13,8 +13,8 @@ pub fn check(url: String) -> Result<String> {
             "the avatar URL is longer than {MAX_LENGTH} characters"
         )));
     }
-    let parsed = url::Url::parse(&url)
-        .map_err(|e| invalid(format!("the avatar URL is not a URL: {e}")))?;
+    let parsed =
+        url::Url::parse(&url).map_err(|e| invalid(format!("the avatar URL is not a URL: {e}")))?;
     if parsed.scheme() != "https" {
         return Err(invalid("the avatar URL must be an https URL".into()));
     }

@@ -14,7 +14,9 @@ pub fn check(name: String) -> Result<String> {
         )));
     }
     if name.chars().any(char::is_control) {
-        return Err(invalid("the display name contains control characters".into()));
+        return Err(invalid(
+            "the display name contains control characters".into(),
+        ));
     }
     Ok(name)
 }

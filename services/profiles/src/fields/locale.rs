@@ -46,7 +46,15 @@ mod tests {
         assert_eq!(check("zh-hant-tw").unwrap(), "zh-Hant-TW");
         assert_eq!(check("es-419").unwrap(), "es-419");
         assert!(check("de-CH-u-co-phonebk").is_ok());
-        for bad in ["", "en_US", "toolonglanguage", "e", "en-", "1234", "en-US-!"] {
+        for bad in [
+            "",
+            "en_US",
+            "toolonglanguage",
+            "e",
+            "en-",
+            "1234",
+            "en-US-!",
+        ] {
             assert!(check(bad).is_err(), "{bad}");
         }
     }

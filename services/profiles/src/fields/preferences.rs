@@ -72,6 +72,8 @@ mod tests {
         assert!(check(map(&[(&"k".repeat(65), "x")])).is_err());
         let long = "v".repeat(MAX_VALUE_CHARS + 1);
         let refused = check(map(&[("theme", &long)])).unwrap_err();
-        assert!(matches!(refused, ProfilesError::InvalidPreference { ref field, .. } if field == "preferences.theme"));
+        assert!(
+            matches!(refused, ProfilesError::InvalidPreference { ref field, .. } if field == "preferences.theme")
+        );
     }
 }

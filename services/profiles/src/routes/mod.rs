@@ -2,8 +2,8 @@
 //! tenant of the verified token (`ProfileCaller`), never one named by the request.
 
 pub mod caller;
-pub mod my_profile;
 pub mod member_profile;
+pub mod my_profile;
 pub mod profile_response;
 
 use axum::Router;
@@ -18,6 +18,9 @@ pub fn router(state: AppState) -> Router {
             get(my_profile::get_my_profile).put(my_profile::put_my_profile),
         )
         .route("/profiles/openapi.json", get(crate::openapi::document))
-        .route("/profiles/{user_id}", get(member_profile::get_member_profile))
+        .route(
+            "/profiles/{user_id}",
+            get(member_profile::get_member_profile),
+        )
         .with_state(state)
 }

@@ -19,7 +19,10 @@ impl IntoResponse for ProfileResponse {
             headers.insert(header::ETAG, etag);
         }
         // Another member's change must show on the next read, not a cached copy.
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
         response
     }
 }
