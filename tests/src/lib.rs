@@ -29,6 +29,7 @@ pub mod tenant_credentials;
 pub mod tenant_guard;
 pub mod tenants;
 pub mod test_env;
+pub mod token_issuer;
 pub mod unique;
 pub mod wait;
 

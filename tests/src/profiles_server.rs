@@ -1,7 +1,7 @@
 //! The profiles service on a loopback port, for tests: built with the same `build` as its `main`,
 //! on the local DynamoDB server with a shared table of its own (so that parallel tests never see
 //! each other's pooled items), a Kafka topic of its own, the local API server, and access tokens
-//! from a test auth server. Tenants for it are made here too: pooled ones, and siloed ones with
+//! from a `TokenIssuer` (profiles only verifies tokens, so its tests need no auth database). Tenants for it are made here too: pooled ones, and siloed ones with
 //! their own table and credentials Secret, as the operator would leave them.
 
 use std::collections::BTreeMap;
@@ -16,13 +16,14 @@ use kube::api::{Api, PostParams};
 use saascript_profiles::AppState;
 use serde_json::json;
 
-use crate::auth_server::{AUDIENCE, AuthServer, ISSUER};
+use crate::auth_server::{AUDIENCE, ISSUER};
 use crate::crds::install_crds;
 use crate::endpoints::Dependency;
 use crate::kafka_topics::new_topic;
 use crate::tenant_guard::TenantGuard;
 use crate::tenants::{create_namespace, tenant_manifest};
 use crate::test_env::TestEnv;
+use crate::token_issuer::TokenIssuer;
 use crate::unique::unique_name;
 use crate::wait;
 
@@ -39,8 +40,8 @@ pub struct ProfilesServer {
 
 impl ProfilesServer {
     /// Serves profiles on a free port, with its Kafka consumer running; tokens are verified with
-    /// `auth`'s keys.
-    pub async fn start(env: &TestEnv, auth: &AuthServer) -> ProfilesServer {
+    /// `issuer`'s key.
+    pub async fn start(env: &TestEnv, issuer: &TokenIssuer) -> ProfilesServer {
         // Fails with the start command when the server is down.
         env.dynamodb().await;
         let events_topic = new_topic(env, "profiles-events").await;
@@ -57,7 +58,7 @@ impl ProfilesServer {
                 request_timeout_ms: 30_000,
             },
             jwt: saascript_common::kit::JwtArgs {
-                jwks_url: auth.url("/.well-known/jwks.json"),
+                jwks_url: issuer.jwks_url.clone(),
                 issuer: ISSUER.into(),
                 audience: AUDIENCE.into(),
             },
@@ -231,15 +232,8 @@ pub async fn create_table(env: &TestEnv, table: &str) {
 }
 
 /// An access token of user `user` acting for the Tenant of `guard`, as auth issues them.
-pub async fn member_token(auth: &AuthServer, guard: &TenantGuard, user: &str) -> String {
-    crate::access_tokens::sign_access_token(
-        auth,
-        user,
-        Some(&guard.name),
-        Some(&guard.uid),
-        &["member"],
-    )
-    .await
+pub fn member_token(issuer: &TokenIssuer, guard: &TenantGuard, user: &str) -> String {
+    issuer.sign(user, Some(&guard.name), Some(&guard.uid), &["member"])
 }
 
 /// A user id as auth makes them (a UUID).

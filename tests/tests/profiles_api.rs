@@ -4,9 +4,8 @@
 
 use reqwest::StatusCode;
 use saascript_tests::TestEnv;
-use saascript_tests::access_tokens::sign_access_token;
-use saascript_tests::auth_server::AuthServer;
 use saascript_tests::profiles_server::{ProfilesServer, member_token, new_user_id, pooled_tenant};
+use saascript_tests::token_issuer::TokenIssuer;
 use serde_json::{Value, json};
 
 fn profile_body(display_name: &str) -> Value {
@@ -39,10 +38,19 @@ async fn put(
             .map(|v| v.to_str().unwrap().to_string())
     };
     let (etag, content_type) = (header("etag"), header("content-type"));
-    (status, etag, content_type, response.json().await.unwrap_or(Value::Null))
+    (
+        status,
+        etag,
+        content_type,
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
-async fn get(http: &reqwest::Client, url: &str, token: &str) -> (StatusCode, Option<String>, Value) {
+async fn get(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+) -> (StatusCode, Option<String>, Value) {
     let response = http.get(url).bearer_auth(token).send().await.unwrap();
     let status = response.status();
     let etag = response
@@ -55,12 +63,12 @@ async fn get(http: &reqwest::Client, url: &str, token: &str) -> (StatusCode, Opt
 #[tokio::test]
 async fn a_profile_is_written_only_against_the_version_it_was_read_at() {
     let env = TestEnv::new();
-    let auth = AuthServer::start(&env).await;
-    let server = ProfilesServer::start(&env, &auth).await;
+    let issuer = TokenIssuer::start().await;
+    let server = ProfilesServer::start(&env, &issuer).await;
     let tenant = pooled_tenant(&env).await;
     server.wait_known(&tenant.name, &tenant.uid).await;
     let user = new_user_id();
-    let token = member_token(&auth, &tenant, &user).await;
+    let token = member_token(&issuer, &tenant, &user);
     let http = reqwest::Client::new();
     let me = server.url("/profiles/me");
 
@@ -92,8 +100,14 @@ async fn a_profile_is_written_only_against_the_version_it_was_read_at() {
     assert_eq!(body["preferences"]["theme"], "dark");
 
     // Another write against version 0 is stale: 412 with the profile as it is now.
-    let (status, etag, content_type, body) =
-        put(&http, &me, &token, Some("\"0\""), &profile_body("Lost update")).await;
+    let (status, etag, content_type, body) = put(
+        &http,
+        &me,
+        &token,
+        Some("\"0\""),
+        &profile_body("Lost update"),
+    )
+    .await;
     assert_eq!(status, 412, "{body}");
     assert_eq!(content_type.as_deref(), Some("application/problem+json"));
     assert_eq!(body["code"], "version_stale");
@@ -109,9 +123,10 @@ async fn a_profile_is_written_only_against_the_version_it_was_read_at() {
     assert_eq!(body["code"], "if_match_invalid");
 
     // Two writers against version 1 at once: DynamoDB's condition lets exactly one through.
+    let (writer_a, writer_b) = (profile_body("Writer A"), profile_body("Writer B"));
     let (a, b) = tokio::join!(
-        put(&http, &me, &token, Some("\"1\""), &profile_body("Writer A")),
-        put(&http, &me, &token, Some("\"1\""), &profile_body("Writer B")),
+        put(&http, &me, &token, Some("\"1\""), &writer_a),
+        put(&http, &me, &token, Some("\"1\""), &writer_b),
     );
     let mut statuses = [a.0.as_u16(), b.0.as_u16()];
     statuses.sort();
@@ -123,7 +138,8 @@ async fn a_profile_is_written_only_against_the_version_it_was_read_at() {
     assert_eq!(body["displayName"], winner["displayName"]);
 
     // Clearing the optional fields.
-    let cleared = json!({ "displayName": "", "avatarUrl": null, "locale": "de", "timeZone": "UTC" });
+    let cleared =
+        json!({ "displayName": "", "avatarUrl": null, "locale": "de", "timeZone": "UTC" });
     let (status, _, _, body) = put(&http, &me, &token, Some("\"2\""), &cleared).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["avatarUrl"], Value::Null);
@@ -131,26 +147,33 @@ async fn a_profile_is_written_only_against_the_version_it_was_read_at() {
     assert_eq!(body["version"], 3);
 
     server.finish(&env).await;
-    auth.finish(&env).await;
 }
 
 #[tokio::test]
 async fn invalid_fields_are_refused_with_the_field_named() {
     let env = TestEnv::new();
-    let auth = AuthServer::start(&env).await;
-    let server = ProfilesServer::start(&env, &auth).await;
+    let issuer = TokenIssuer::start().await;
+    let server = ProfilesServer::start(&env, &issuer).await;
     let tenant = pooled_tenant(&env).await;
     server.wait_known(&tenant.name, &tenant.uid).await;
-    let token = member_token(&auth, &tenant, &new_user_id()).await;
+    let token = member_token(&issuer, &tenant, &new_user_id());
     let http = reqwest::Client::new();
     let me = server.url("/profiles/me");
 
     let too_many: serde_json::Map<String, Value> =
         (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("avatarUrl", json!("http://cdn.example.com/a.png"), "invalid_input"),
+        (
+            "avatarUrl",
+            json!("http://cdn.example.com/a.png"),
+            "invalid_input",
+        ),
         ("avatarUrl", json!("javascript:alert(1)"), "invalid_input"),
-        ("avatarUrl", json!("https://user:pw@cdn.example.com/a.png"), "invalid_input"),
+        (
+            "avatarUrl",
+            json!("https://user:pw@cdn.example.com/a.png"),
+            "invalid_input",
+        ),
         ("locale", json!("en_US"), "invalid_input"),
         ("locale", json!("not a locale"), "invalid_input"),
         ("timeZone", json!("Mars/Olympus_Mons"), "invalid_input"),
@@ -197,30 +220,29 @@ async fn invalid_fields_are_refused_with_the_field_named() {
     assert_eq!(etag.as_deref(), Some("\"0\""));
 
     server.finish(&env).await;
-    auth.finish(&env).await;
 }
 
 #[tokio::test]
 async fn a_token_without_a_tenant_or_of_an_earlier_tenant_reaches_nothing() {
     let env = TestEnv::new();
-    let auth = AuthServer::start(&env).await;
-    let server = ProfilesServer::start(&env, &auth).await;
+    let issuer = TokenIssuer::start().await;
+    let server = ProfilesServer::start(&env, &issuer).await;
     let tenant = pooled_tenant(&env).await;
     server.wait_known(&tenant.name, &tenant.uid).await;
     let http = reqwest::Client::new();
     let user = new_user_id();
 
-    let no_tenant = sign_access_token(&auth, &user, None, None, &[]).await;
+    let no_tenant = issuer.sign(&user, None, None, &[]);
     let (status, _, body) = get(&http, &server.url("/profiles/me"), &no_tenant).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["code"], "tenant_required");
 
-    let earlier = sign_access_token(&auth, &user, Some(&tenant.name), Some("an-earlier-uid"), &[]).await;
+    let earlier = issuer.sign(&user, Some(&tenant.name), Some("an-earlier-uid"), &[]);
     let (status, _, body) = get(&http, &server.url("/profiles/me"), &earlier).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["code"], "tenant_changed");
 
-    let gone = sign_access_token(&auth, &user, Some("prof-no-such-tenant"), Some("uid"), &[]).await;
+    let gone = issuer.sign(&user, Some("prof-no-such-tenant"), Some("uid"), &[]);
     let (status, _, body) = get(&http, &server.url("/profiles/me"), &gone).await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["code"], "tenant_not_found");
@@ -237,13 +259,18 @@ async fn a_token_without_a_tenant_or_of_an_earlier_tenant_reaches_nothing() {
         .json()
         .await
         .unwrap();
-    assert!(document["paths"]["/profiles/me"]["put"].is_object(), "{document}");
-    assert!(document["paths"]["/profiles/{userId}"]["get"].is_object(), "{document}");
+    assert!(
+        document["paths"]["/profiles/me"]["put"].is_object(),
+        "{document}"
+    );
+    assert!(
+        document["paths"]["/profiles/{userId}"]["get"].is_object(),
+        "{document}"
+    );
 
     // Ready: the shared table answers.
     let ready = http.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
 
     server.finish(&env).await;
-    auth.finish(&env).await;
 }

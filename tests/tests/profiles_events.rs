@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use saascript_common::events::CloudEvent;
 use saascript_profiles::event_handler::Handled;
-use saascript_tests::auth_server::AuthServer;
 use saascript_tests::profiles_server::{ProfilesServer, member_token, new_user_id, pooled_tenant};
+use saascript_tests::token_issuer::TokenIssuer;
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -64,8 +64,8 @@ async fn stored_version(
 async fn a_membership_event_creates_a_default_profile_once() {
     let env = TestEnv::new();
     let dynamodb = env.dynamodb().await;
-    let auth = AuthServer::start(&env).await;
-    let server = ProfilesServer::start(&env, &auth).await;
+    let issuer = TokenIssuer::start().await;
+    let server = ProfilesServer::start(&env, &issuer).await;
     let tenant = pooled_tenant(&env).await;
     server.wait_known(&tenant.name, &tenant.uid).await;
     let producer: FutureProducer = env.kafka_config().create().unwrap();
@@ -80,11 +80,17 @@ async fn a_membership_event_creates_a_default_profile_once() {
         async move { stored_version(dynamodb, table, tenant, user).await }
     })
     .await;
-    assert_eq!(stored_version(&dynamodb, &table, &tenant.name, &user).await, Some(1));
+    assert_eq!(
+        stored_version(&dynamodb, &table, &tenant.name, &user).await,
+        Some(1)
+    );
     let processed = dynamodb
         .get_item()
         .table_name(&table)
-        .key("pk", AttributeValue::S(format!("EVENT#saascript/auth#{}", event.id)))
+        .key(
+            "pk",
+            AttributeValue::S(format!("EVENT#saascript/auth#{}", event.id)),
+        )
         .key("sk", AttributeValue::S("PROCESSED".into()))
         .consistent_read(true)
         .send()
@@ -93,7 +99,7 @@ async fn a_membership_event_creates_a_default_profile_once() {
     assert!(processed.item.is_some(), "the event's id is recorded");
 
     // Its owner changes it.
-    let token = member_token(&auth, &tenant, &user).await;
+    let token = member_token(&issuer, &tenant, &user);
     let response = reqwest::Client::new()
         .put(server.url("/profiles/me"))
         .bearer_auth(&token)
@@ -114,12 +120,19 @@ async fn a_membership_event_creates_a_default_profile_once() {
         &membership_event(&tenant.name, &tenant.uid, &marker_user),
     )
     .await;
-    wait::until(Duration::from_secs(60), "the event behind the replay", || {
-        let (dynamodb, table, tenant, user) = (&dynamodb, &table, &tenant.name, &marker_user);
-        async move { stored_version(dynamodb, table, tenant, user).await }
-    })
+    wait::until(
+        Duration::from_secs(60),
+        "the event behind the replay",
+        || {
+            let (dynamodb, table, tenant, user) = (&dynamodb, &table, &tenant.name, &marker_user);
+            async move { stored_version(dynamodb, table, tenant, user).await }
+        },
+    )
     .await;
-    assert_eq!(stored_version(&dynamodb, &table, &tenant.name, &user).await, Some(2));
+    assert_eq!(
+        stored_version(&dynamodb, &table, &tenant.name, &user).await,
+        Some(2)
+    );
     let (status, profile) = {
         let response = reqwest::Client::new()
             .get(server.url("/profiles/me"))
@@ -127,7 +140,10 @@ async fn a_membership_event_creates_a_default_profile_once() {
             .send()
             .await
             .unwrap();
-        (response.status(), response.json::<serde_json::Value>().await.unwrap())
+        (
+            response.status(),
+            response.json::<serde_json::Value>().await.unwrap(),
+        )
     };
     assert_eq!(status, 200);
     assert_eq!(profile["displayName"], "Changed");
@@ -146,9 +162,14 @@ async fn a_membership_event_creates_a_default_profile_once() {
     // An event of an earlier Tenant of the name creates nothing.
     let stale_user = new_user_id();
     let stale = membership_event(&tenant.name, "an-earlier-uid", &stale_user);
-    assert!(matches!(handler.handle(&stale).await.unwrap(), Handled::Ignored(_)));
-    assert_eq!(stored_version(&dynamodb, &table, &tenant.name, &stale_user).await, None);
+    assert!(matches!(
+        handler.handle(&stale).await.unwrap(),
+        Handled::Ignored(_)
+    ));
+    assert_eq!(
+        stored_version(&dynamodb, &table, &tenant.name, &stale_user).await,
+        None
+    );
 
     server.finish(&env).await;
-    auth.finish(&env).await;
 }

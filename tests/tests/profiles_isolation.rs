@@ -5,10 +5,10 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use saascript_tests::TestEnv;
-use saascript_tests::auth_server::AuthServer;
 use saascript_tests::profiles_server::{
     ProfilesServer, member_token, new_user_id, pooled_tenant, siloed_tenant,
 };
+use saascript_tests::token_issuer::TokenIssuer;
 use serde_json::{Value, json};
 
 async fn put_profile(server: &ProfilesServer, token: &str, name: &str) -> Value {
@@ -81,23 +81,29 @@ fn text(item: &std::collections::HashMap<String, AttributeValue>, name: &str) ->
 async fn pooled_tenants_share_a_table_but_not_a_partition() {
     let env = TestEnv::new();
     let dynamodb = env.dynamodb().await;
-    let auth = AuthServer::start(&env).await;
-    let server = ProfilesServer::start(&env, &auth).await;
+    let issuer = TokenIssuer::start().await;
+    let server = ProfilesServer::start(&env, &issuer).await;
     let (a, b) = (pooled_tenant(&env).await, pooled_tenant(&env).await);
     server.wait_known(&a.name, &a.uid).await;
     server.wait_known(&b.name, &b.uid).await;
     let (alice, bob) = (new_user_id(), new_user_id());
-    let alice_token = member_token(&auth, &a, &alice).await;
-    let bob_token = member_token(&auth, &b, &bob).await;
+    let alice_token = member_token(&issuer, &a, &alice);
+    let bob_token = member_token(&issuer, &b, &bob);
 
     put_profile(&server, &alice_token, "Alice of A").await;
     put_profile(&server, &bob_token, "Bob of B").await;
 
     // Each write is in its own tenant's partition, and only there.
-    let stored = item(&dynamodb, &server.shared_table, &a.name, &alice).await.unwrap();
+    let stored = item(&dynamodb, &server.shared_table, &a.name, &alice)
+        .await
+        .unwrap();
     assert_eq!(text(&stored, "display_name"), "Alice of A");
     assert_eq!(text(&stored, "tenant"), a.name);
-    assert!(item(&dynamodb, &server.shared_table, &b.name, &alice).await.is_none());
+    assert!(
+        item(&dynamodb, &server.shared_table, &b.name, &alice)
+            .await
+            .is_none()
+    );
     let in_a = partition(&dynamodb, &server.shared_table, &a.name).await;
     let in_b = partition(&dynamodb, &server.shared_table, &b.name).await;
     assert_eq!(in_a.len(), 1, "{in_a:?}");
@@ -120,31 +126,35 @@ async fn pooled_tenants_share_a_table_but_not_a_partition() {
 
     // Within a tenant, a member reads another member's profile.
     let carol = new_user_id();
-    let carol_token = member_token(&auth, &a, &carol).await;
+    let carol_token = member_token(&issuer, &a, &carol);
     let (status, seen) = get_status(&server, &carol_token, &format!("/profiles/{alice}")).await;
     assert_eq!(status, 200, "{seen}");
     assert_eq!(seen["displayName"], "Alice of A");
 
     // Bob's own write never touched A's partition.
-    assert_eq!(partition(&dynamodb, &server.shared_table, &a.name).await.len(), 1);
+    assert_eq!(
+        partition(&dynamodb, &server.shared_table, &a.name)
+            .await
+            .len(),
+        1
+    );
 
     server.finish(&env).await;
-    auth.finish(&env).await;
 }
 
 #[tokio::test]
 async fn a_siloed_tenant_keeps_its_profiles_in_its_own_table() {
     let env = TestEnv::new();
     let dynamodb = env.dynamodb().await;
-    let auth = AuthServer::start(&env).await;
-    let server = ProfilesServer::start(&env, &auth).await;
+    let issuer = TokenIssuer::start().await;
+    let server = ProfilesServer::start(&env, &issuer).await;
     let (silo, silo_table) = siloed_tenant(&env).await;
     let pool = pooled_tenant(&env).await;
     server.wait_known(&silo.name, &silo.uid).await;
     server.wait_known(&pool.name, &pool.uid).await;
     let (sam, pat) = (new_user_id(), new_user_id());
-    let sam_token = member_token(&auth, &silo, &sam).await;
-    let pat_token = member_token(&auth, &pool, &pat).await;
+    let sam_token = member_token(&issuer, &silo, &sam);
+    let pat_token = member_token(&issuer, &pool, &pat);
 
     put_profile(&server, &sam_token, "Sam of the silo").await;
     put_profile(&server, &pat_token, "Pat of the pool").await;
@@ -160,12 +170,26 @@ async fn a_siloed_tenant_keeps_its_profiles_in_its_own_table() {
         description.table.unwrap().table_name.as_deref(),
         Some(silo_table.as_str())
     );
-    let stored = item(&dynamodb, &silo_table, &silo.name, &sam).await.unwrap();
+    let stored = item(&dynamodb, &silo_table, &silo.name, &sam)
+        .await
+        .unwrap();
     assert_eq!(text(&stored, "display_name"), "Sam of the silo");
-    assert!(partition(&dynamodb, &server.shared_table, &silo.name).await.is_empty());
-    assert!(item(&dynamodb, &server.shared_table, &silo.name, &sam).await.is_none());
+    assert!(
+        partition(&dynamodb, &server.shared_table, &silo.name)
+            .await
+            .is_empty()
+    );
+    assert!(
+        item(&dynamodb, &server.shared_table, &silo.name, &sam)
+            .await
+            .is_none()
+    );
     // And nothing of the pool is in the silo's table.
-    assert!(partition(&dynamodb, &silo_table, &pool.name).await.is_empty());
+    assert!(
+        partition(&dynamodb, &silo_table, &pool.name)
+            .await
+            .is_empty()
+    );
     let scanned = dynamodb
         .scan()
         .table_name(&silo_table)
@@ -176,7 +200,11 @@ async fn a_siloed_tenant_keeps_its_profiles_in_its_own_table() {
         .items
         .unwrap_or_default();
     assert_eq!(scanned.len(), 1, "{scanned:?}");
-    assert!(item(&dynamodb, &server.shared_table, &pool.name, &pat).await.is_some());
+    assert!(
+        item(&dynamodb, &server.shared_table, &pool.name, &pat)
+            .await
+            .is_some()
+    );
 
     // Neither side reads the other, by id.
     let (status, _) = get_status(&server, &pat_token, &format!("/profiles/{sam}")).await;
@@ -188,6 +216,5 @@ async fn a_siloed_tenant_keeps_its_profiles_in_its_own_table() {
     assert_eq!(own["displayName"], "Sam of the silo");
 
     server.finish(&env).await;
-    auth.finish(&env).await;
     let _ = dynamodb.delete_table().table_name(&silo_table).send().await;
 }
