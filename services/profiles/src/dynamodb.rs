@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
 };
 use saascript_common::http::health::ReadinessCheck;
+use saascript_common::tenants::TenantDirectory;
 
 use crate::config::DynamoDbArgs;
 use crate::error::{ProfilesError, Result};
@@ -89,11 +90,19 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Res
     }
 }
 
-/// Ready when the shared table (pooled profiles and processed events) answers as ACTIVE.
-pub fn readiness(client: aws_sdk_dynamodb::Client, table: String) -> ReadinessCheck {
+/// Ready when the shared table (pooled profiles and processed events) answers as ACTIVE and the
+/// Tenant watch has loaded (before that, every tenant would look unknown).
+pub fn readiness(
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    directory: TenantDirectory,
+) -> ReadinessCheck {
     std::sync::Arc::new(move || {
-        let (client, table) = (client.clone(), table.clone());
+        let (client, table, directory) = (client.clone(), table.clone(), directory.clone());
         Box::pin(async move {
+            if !directory.synced().await {
+                return Err("the list of tenants is still loading".to_string());
+            }
             match table_status(&client, &table).await {
                 Ok(Some(TableStatus::Active | TableStatus::Updating)) => Ok(()),
                 Ok(Some(status)) => Err(format!("dynamodb: table {table} is {}", status.as_str())),

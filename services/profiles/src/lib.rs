@@ -89,7 +89,11 @@ pub async fn build(config: Config, platform: Platform) -> Result<Service<AppStat
     let directory = TenantDirectory::start(platform.kube.clone());
     let state = AppState {
         store: ProfileStore::new(dynamodb.clone()),
-        tables: TenantTables::new(directory, platform.kube.clone(), shared_table.clone()),
+        tables: TenantTables::new(
+            directory.clone(),
+            platform.kube.clone(),
+            shared_table.clone(),
+        ),
         processed: ProcessedEvents::new(dynamodb.clone(), shared_table.clone()),
         dynamodb: dynamodb.clone(),
         verifier: Arc::new(config.jwt.verifier()),
@@ -99,7 +103,7 @@ pub async fn build(config: Config, platform: Platform) -> Result<Service<AppStat
         routes::router(state.clone()),
         &config.http,
         HttpMetrics::new("profiles"),
-        dynamodb::readiness(dynamodb, shared_table),
+        dynamodb::readiness(dynamodb, shared_table, directory),
     );
     let mut background = Background::new();
     let consumer = event_consumer::subscribe(&config.events, &config.kafka_group_id)?;
