@@ -2,10 +2,14 @@
 //! without it, 412 with a stale one, carrying the current profile), field validation (422 with
 //! the field), a token without a tenant (403), and the OpenAPI document.
 
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use kube::api::{Patch, PatchParams};
 use reqwest::StatusCode;
-use saascript_tests::TestEnv;
 use saascript_tests::profiles_server::{ProfilesServer, member_token, new_user_id, pooled_tenant};
 use saascript_tests::token_issuer::TokenIssuer;
+use saascript_tests::{TestEnv, wait};
 use serde_json::{Value, json};
 
 fn profile_body(display_name: &str) -> Value {
@@ -146,6 +150,29 @@ async fn a_profile_is_written_only_against_the_version_it_was_read_at() {
     assert_eq!(body["preferences"], json!({}));
     assert_eq!(body["version"], 3);
 
+    // Another writer, straight to DynamoDB (not through the service), moves the version on: the
+    // next PUT against version 3 is refused by the write's own condition, with what is there now.
+    env.dynamodb()
+        .await
+        .update_item()
+        .table_name(&server.shared_table)
+        .key("pk", AttributeValue::S(format!("TENANT#{}", tenant.name)))
+        .key("sk", AttributeValue::S(format!("USER#{user}")))
+        .update_expression("SET version = :v, display_name = :n")
+        .expression_attribute_values(":v", AttributeValue::N("7".into()))
+        .expression_attribute_values(":n", AttributeValue::S("Written elsewhere".into()))
+        .send()
+        .await
+        .unwrap();
+    let (status, etag, _, body) = put(&http, &me, &token, Some("\"3\""), &profile_body("x")).await;
+    assert_eq!(status, 412, "{body}");
+    assert_eq!(body["currentVersion"], 7);
+    assert_eq!(body["current"]["displayName"], "Written elsewhere");
+    assert_eq!(etag.as_deref(), Some("\"7\""));
+    let (status, _, _, body) = put(&http, &me, &token, Some("\"7\""), &profile_body("Back")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], 8);
+
     server.finish(&env).await;
 }
 
@@ -267,6 +294,30 @@ async fn a_token_without_a_tenant_or_of_an_earlier_tenant_reaches_nothing() {
         document["paths"]["/profiles/{userId}"]["get"].is_object(),
         "{document}"
     );
+
+    // A suspended tenant's members reach nothing.
+    let member = member_token(&issuer, &tenant, &user);
+    let (status, _, body) = get(&http, &server.url("/profiles/me"), &member).await;
+    assert_eq!(status, 200, "{body}");
+    tenant
+        .api()
+        .patch(
+            &tenant.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "suspended": true } })),
+        )
+        .await
+        .unwrap();
+    wait::until(Duration::from_secs(20), "the suspension to be seen", || {
+        let (http, url, member) = (&http, server.url("/profiles/me"), &member);
+        async move {
+            let (status, _, body) = get(http, &url, member).await;
+            (status == 403).then_some(body)
+        }
+    })
+    .await;
+    let (_, _, body) = get(&http, &server.url("/profiles/me"), &member).await;
+    assert_eq!(body["code"], "tenant_suspended");
 
     // Ready: the shared table answers.
     let ready = http.get(server.url("/readyz")).send().await.unwrap();

@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use saascript_common::events::CloudEvent;
 use saascript_profiles::event_handler::Handled;
-use saascript_tests::profiles_server::{ProfilesServer, member_token, new_user_id, pooled_tenant};
+use saascript_tests::profiles_server::{
+    ProfilesServer, member_token, new_user_id, pooled_tenant, siloed_tenant,
+};
 use saascript_tests::token_issuer::TokenIssuer;
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
@@ -171,5 +173,23 @@ async fn a_membership_event_creates_a_default_profile_once() {
         None
     );
 
+    // A siloed tenant's member gets the profile in the tenant's own table, not the shared one.
+    let (silo, silo_table) = siloed_tenant(&env).await;
+    let silo_user = new_user_id();
+    let created = handler
+        .handle(&membership_event(&silo.name, &silo.uid, &silo_user))
+        .await
+        .unwrap();
+    assert_eq!(created, Handled::Created);
+    assert_eq!(
+        stored_version(&dynamodb, &silo_table, &silo.name, &silo_user).await,
+        Some(1)
+    );
+    assert_eq!(
+        stored_version(&dynamodb, &table, &silo.name, &silo_user).await,
+        None
+    );
+
     server.finish(&env).await;
+    let _ = dynamodb.delete_table().table_name(&silo_table).send().await;
 }
