@@ -150,6 +150,26 @@ async fn a_membership_event_creates_a_default_profile_once() {
     assert_eq!(status, 200);
     assert_eq!(profile["displayName"], "Changed");
 
+    // The consumer counted what it did (bounded labels: known types and outcomes).
+    let metrics = reqwest::get(server.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "saascript_profiles_events_total{event_type=\"auth.membership.created\",outcome=\"created\"} 2"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "saascript_profiles_events_total{event_type=\"auth.membership.created\",outcome=\"replayed\"} 1"
+        ),
+        "{metrics}"
+    );
+
     // The handler itself says what it did with a replay, and with what it does not handle.
     let handler = server.state.event_handler();
     assert_eq!(handler.handle(&event).await.unwrap(), Handled::Replayed);

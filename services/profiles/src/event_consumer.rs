@@ -13,6 +13,7 @@ use saascript_common::kit::EventArgs;
 
 use crate::error::{ProfilesError, Result};
 use crate::event_handler::EventHandler;
+use crate::event_metrics::EventMetrics;
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LONGEST_RETRY: Duration = Duration::from_secs(30);
@@ -34,7 +35,7 @@ pub fn subscribe(events: &EventArgs, group: &str) -> Result<StreamConsumer> {
 }
 
 /// Consumes until the process stops.
-pub async fn run(consumer: StreamConsumer, handler: EventHandler) {
+pub async fn run(consumer: StreamConsumer, handler: EventHandler, metrics: EventMetrics) {
     loop {
         let message = match consumer.recv().await {
             Ok(message) => message,
@@ -45,10 +46,16 @@ pub async fn run(consumer: StreamConsumer, handler: EventHandler) {
             }
         };
         match message.payload().map(serde_json::from_slice::<CloudEvent>) {
-            Some(Ok(event)) => handle_until_done(&handler, &event).await,
+            Some(Ok(event)) => handle_until_done(&handler, &event, &metrics).await,
             // Not a CloudEvent: nothing here can ever apply it.
-            Some(Err(e)) => tracing::warn!(error = %e, "skipping a message that is no CloudEvent"),
-            None => tracing::warn!("skipping a message without a payload"),
+            Some(Err(e)) => {
+                metrics.unreadable();
+                tracing::warn!(error = %e, "skipping a message that is no CloudEvent");
+            }
+            None => {
+                metrics.unreadable();
+                tracing::warn!("skipping a message without a payload");
+            }
         }
         if let Err(e) = consumer.commit_message(&message, CommitMode::Async) {
             tracing::warn!(error = %e, "committing the offset failed; the event may come again");
@@ -56,15 +63,17 @@ pub async fn run(consumer: StreamConsumer, handler: EventHandler) {
     }
 }
 
-async fn handle_until_done(handler: &EventHandler, event: &CloudEvent) {
+async fn handle_until_done(handler: &EventHandler, event: &CloudEvent, metrics: &EventMetrics) {
     let mut delay = FIRST_RETRY;
     loop {
         match handler.handle(event).await {
             Ok(handled) => {
+                metrics.handled(&event.type_, &handled);
                 tracing::info!(id = %event.id, type_ = %event.type_, tenant = ?event.tenant, outcome = ?handled, "event handled");
                 return;
             }
             Err(e) => {
+                metrics.failed(&event.type_);
                 tracing::warn!(id = %event.id, type_ = %event.type_, error = %e, retry_in = ?delay, "handling an event failed");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(LONGEST_RETRY);

@@ -14,6 +14,7 @@ pub mod error;
 pub mod etag;
 pub mod event_consumer;
 pub mod event_handler;
+pub mod event_metrics;
 pub mod fields;
 pub mod keys;
 pub mod openapi;
@@ -99,17 +100,19 @@ pub async fn build(config: Config, platform: Platform) -> Result<Service<AppStat
         verifier: Arc::new(config.jwt.verifier()),
         clock: platform.clock,
     };
+    let metrics = HttpMetrics::new("profiles");
+    let event_metrics = event_metrics::EventMetrics::registered_in(&metrics);
     let app = saascript_common::http::app(
         routes::router(state.clone()),
         &config.http,
-        HttpMetrics::new("profiles"),
+        metrics,
         dynamodb::readiness(dynamodb, shared_table, directory),
     );
     let mut background = Background::new();
     let consumer = event_consumer::subscribe(&config.events, &config.kafka_group_id)?;
     background.add(
         EVENT_CONSUMER,
-        event_consumer::run(consumer, state.event_handler()),
+        event_consumer::run(consumer, state.event_handler(), event_metrics),
     );
     Ok(Service {
         state,
