@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification,
 };
 use saascript_common::http::health::ReadinessCheck;
 use saascript_common::tenants::TenantDirectory;
@@ -71,7 +72,10 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Res
             .send()
             .await;
         match created {
-            Ok(_) => tracing::info!(table, "created the shared profiles table"),
+            Ok(_) => {
+                tracing::info!(table, "created the shared profiles table");
+                expire_processed_events(client, table).await;
+            }
             Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {}
             Err(e) => return Err(ProfilesError::dynamodb(e)),
         }
@@ -87,6 +91,30 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Res
             }
             _ => tokio::time::sleep(Duration::from_millis(200)).await,
         }
+    }
+}
+
+/// Turns on DynamoDB's TTL on `expires_at`, so that processed-event ids go away after their
+/// retention. Best effort: a local server may not offer TTL, and a table the operator created is
+/// its to configure; the ids are small either way.
+async fn expire_processed_events(client: &aws_sdk_dynamodb::Client, table: &str) {
+    let specification = TimeToLiveSpecification::builder()
+        .enabled(true)
+        .attribute_name(crate::processed_events::EXPIRES_AT)
+        .build();
+    let result = match specification {
+        Ok(specification) => client
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(specification)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = result {
+        tracing::warn!(table, error = %e, "no TTL on processed-event ids; they stay");
     }
 }
 

@@ -14,6 +14,8 @@ use crate::keys::{EVENT_SORT_KEY, PARTITION_KEY, SORT_KEY, event_partition};
 /// How long an id is kept (the `expires_at` attribute, for a TTL on the table): far longer than
 /// a message stays in the topic.
 pub const RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+/// The attribute the table's TTL reads (seconds since the epoch).
+pub const EXPIRES_AT: &str = "expires_at";
 
 #[derive(Clone)]
 pub struct ProcessedEvents {
@@ -49,7 +51,7 @@ impl ProcessedEvents {
                 AttributeValue::N(now.to_string()),
             ),
             (
-                "expires_at".to_string(),
+                EXPIRES_AT.to_string(),
                 AttributeValue::N((now + RETENTION_SECONDS).to_string()),
             ),
         ]);
