@@ -11,6 +11,8 @@ pub const MEMBERSHIP_CREATED: &str = "auth.membership.created";
 
 /// The longest user id taken from an event (a sort key is at most 1 KB).
 pub const MAX_USER_ID_LENGTH: usize = 128;
+/// The longest CloudEvent id or source taken (each is part of a key of at most 2 KB).
+pub const MAX_EVENT_ID_LENGTH: usize = 256;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Wanted {
@@ -25,6 +27,13 @@ pub enum Wanted {
 }
 
 pub fn wanted(event: &CloudEvent) -> Wanted {
+    // The id and source become a key; a key DynamoDB refuses would be retried for ever and hold
+    // the partition, so an event that cannot be recorded is not taken on.
+    if !(1..=MAX_EVENT_ID_LENGTH).contains(&event.id.len())
+        || !(1..=MAX_EVENT_ID_LENGTH).contains(&event.source.len())
+    {
+        return Wanted::Nothing("the event's id or source is empty or too long");
+    }
     let data = &event.data;
     let text = |name: &str| data.get(name).and_then(|v| v.as_str()).map(str::to_string);
     let (user, data_tenant) = match event.type_.as_str() {
@@ -45,11 +54,24 @@ pub fn wanted(event: &CloudEvent) -> Wanted {
         (Some(tenant), _) | (None, Some(tenant)) => tenant,
         (None, None) => return Wanted::Nothing("the event concerns no tenant"),
     };
+    if !is_tenant_name(&tenant) {
+        return Wanted::Nothing("the event's tenant is not a tenant name");
+    }
     Wanted::DefaultProfile {
         tenant,
         tenant_uid: text("tenant_uid"),
         user,
     }
+}
+
+/// A Tenant's name: a DNS-1123 label (the CRD allows at most 40 characters).
+fn is_tenant_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
 }
 
 /// A user id as auth issues them (UUIDs), loosely: letters, digits, `-` and `_`.
@@ -120,6 +142,11 @@ mod tests {
         let e = event(MEMBERSHIP_CREATED, Some("acme"), json!({ "user": "u 1#x" }));
         assert!(matches!(wanted(&e), Wanted::Nothing(_)));
         let e = event("billing.subscription.updated", Some("acme"), json!({}));
+        assert!(matches!(wanted(&e), Wanted::Nothing(_)));
+        let e = event(MEMBERSHIP_CREATED, Some("Acme/x"), json!({ "user": "u-1" }));
+        assert!(matches!(wanted(&e), Wanted::Nothing(_)));
+        let mut e = event(MEMBERSHIP_CREATED, Some("acme"), json!({ "user": "u-1" }));
+        e.id = "x".repeat(MAX_EVENT_ID_LENGTH + 1);
         assert!(matches!(wanted(&e), Wanted::Nothing(_)));
     }
 }
