@@ -12,7 +12,7 @@ use saascript_common::events::CloudEvent;
 use saascript_common::kit::EventArgs;
 
 use crate::error::{ProfilesError, Result};
-use crate::event_handler::EventHandler;
+use crate::event_handler::{EventHandler, Handled};
 use crate::event_metrics::EventMetrics;
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -69,7 +69,12 @@ async fn handle_until_done(handler: &EventHandler, event: &CloudEvent, metrics: 
         match handler.handle(event).await {
             Ok(handled) => {
                 metrics.handled(&event.type_, &handled);
-                tracing::info!(id = %event.id, type_ = %event.type_, tenant = ?event.tenant, outcome = ?handled, "event handled");
+                // The topic carries every service's events; most are not this service's.
+                if let Handled::Ignored(why) = handled {
+                    tracing::debug!(id = %event.id, type_ = %event.type_, why, "event ignored");
+                } else {
+                    tracing::info!(id = %event.id, type_ = %event.type_, tenant = ?event.tenant, outcome = ?handled, "event handled");
+                }
                 return;
             }
             Err(e) => {

@@ -51,7 +51,6 @@ pub struct AppState {
     pub store: ProfileStore,
     pub tables: TenantTables,
     pub processed: ProcessedEvents,
-    pub dynamodb: aws_sdk_dynamodb::Client,
     pub verifier: Arc<JwtVerifier>,
     pub clock: Clock,
 }
@@ -96,7 +95,6 @@ pub async fn build(config: Config, platform: Platform) -> Result<Service<AppStat
             shared_table.clone(),
         ),
         processed: ProcessedEvents::new(dynamodb.clone(), shared_table.clone()),
-        dynamodb: dynamodb.clone(),
         verifier: Arc::new(config.jwt.verifier()),
         clock: platform.clock,
     };
