@@ -71,7 +71,6 @@ async fn an_unreachable_database_is_an_error_that_names_it() {
     let error = args
         .connect(&service_migrator().await, 1)
         .await
-        .err()
-        .expect("no database at port 1");
+        .expect_err("no database at port 1");
     assert!(error.to_string().starts_with("database:"), "{error}");
 }
