@@ -42,6 +42,12 @@ impl ProfilesServer {
     /// Serves profiles on a free port, with its Kafka consumer running; tokens are verified with
     /// `issuer`'s key.
     pub async fn start(env: &TestEnv, issuer: &TokenIssuer) -> ProfilesServer {
+        Self::start_with_jwks(env, &issuer.jwks_url).await
+    }
+
+    /// As `start`, verifying tokens with the keys published at `jwks_url` (a real auth server's,
+    /// for tests that go through auth).
+    pub async fn start_with_jwks(env: &TestEnv, jwks_url: &str) -> ProfilesServer {
         // Fails with the start command when the server is down.
         env.dynamodb().await;
         let events_topic = new_topic(env, "profiles-events").await;
@@ -58,7 +64,7 @@ impl ProfilesServer {
                 request_timeout_ms: 30_000,
             },
             jwt: saascript_common::kit::JwtArgs {
-                jwks_url: issuer.jwks_url.clone(),
+                jwks_url: jwks_url.to_string(),
                 issuer: ISSUER.into(),
                 audience: AUDIENCE.into(),
             },
