@@ -82,7 +82,11 @@ async fn the_app_role_reads_only_the_current_tenants_rows_and_nothing_without_on
 
     // The setting is transaction-scoped: the next transaction on the connection sees nothing.
     let mut conn = owner.acquire().await.unwrap();
-    sqlx::query("BEGIN; SET LOCAL ROLE projects_app; SELECT set_config('saascript.tenant', 'x', true); COMMIT")
+    // (A uid from the API server: a UUID, safe to write into the statement.)
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "BEGIN; SET LOCAL ROLE projects_app; SELECT set_config('saascript.tenant', '{}', true); COMMIT",
+        a.uid()
+    )))
         .execute(&mut *conn)
         .await
         .unwrap();
