@@ -58,7 +58,7 @@ async fn set_up(db: &PgPool) -> sqlx::Result<()> {
         .execute(&mut *tx)
         .await?;
     for statement in SET_UP {
-        sqlx::query(statement).execute(&mut *tx).await?;
+        sqlx::query(*statement).execute(&mut *tx).await?;
     }
     tx.commit().await
 }
