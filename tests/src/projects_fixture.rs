@@ -26,7 +26,9 @@ impl ProjectsTenant {
         let manifest = tenant_manifest(&name, "projects-tests", isolation, "pro", "Delete");
         let guard = TenantGuard::create(env, &manifest).await;
         let tenant = ProjectsTenant { guard };
-        tenant.set_status(json!({ "entitlements": entitlements(isolation, max_projects) })).await;
+        tenant
+            .set_status(json!({ "entitlements": entitlements(isolation, max_projects) }))
+            .await;
         tenant
     }
 

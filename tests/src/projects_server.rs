@@ -53,7 +53,11 @@ pub struct ProjectsServer {
 }
 
 impl ProjectsServer {
-    pub async fn start(env: &TestEnv, auth: &AuthServer, options: ProjectsOptions) -> ProjectsServer {
+    pub async fn start(
+        env: &TestEnv,
+        auth: &AuthServer,
+        options: ProjectsOptions,
+    ) -> ProjectsServer {
         env.ensure_kafka().await;
         let (database, database_url) = fresh_database_url(env, "projects").await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -131,10 +135,7 @@ impl ProjectsServer {
         token: &str,
         body: Option<Value>,
     ) -> (u16, String, Value) {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(token);
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }

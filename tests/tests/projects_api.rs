@@ -38,7 +38,11 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let mut created = vec![];
     for n in 0..5 {
         let (status, project) = service
-            .post("/projects", &alice, json!({ "name": format!("Project {n}"), "description": "d" }))
+            .post(
+                "/projects",
+                &alice,
+                json!({ "name": format!("Project {n}"), "description": "d" }),
+            )
             .await;
         assert_eq!(status, 201, "{project}");
         assert_eq!(project["createdBy"], "user-alice");
@@ -65,9 +69,17 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, read) = service.get(&format!("/projects/{project}"), &alice).await;
     assert_eq!((status, read["name"].as_str()), (200, Some("Project 0")));
     let (status, changed) = service
-        .patch(&format!("/projects/{project}"), &alice, json!({ "name": "Renamed" }))
+        .patch(
+            &format!("/projects/{project}"),
+            &alice,
+            json!({ "name": "Renamed" }),
+        )
         .await;
-    assert_eq!((status, changed["name"].as_str()), (200, Some("Renamed")), "{changed}");
+    assert_eq!(
+        (status, changed["name"].as_str()),
+        (200, Some("Renamed")),
+        "{changed}"
+    );
     assert_eq!(changed["description"], "d");
     let (status, missing) = service.get(&format!("/projects/{MISSING}"), &alice).await;
     assert_eq!((status, missing["code"].as_str()), (404, Some("not_found")));
@@ -95,11 +107,17 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         assert_eq!(task["dueDate"], json!(due));
         task_ids.push(task["id"].as_str().unwrap().to_string());
     }
-    let (_, done) = service.get(&format!("{tasks_path}?status=done"), &alice).await;
+    let (_, done) = service
+        .get(&format!("{tasks_path}?status=done"), &alice)
+        .await;
     assert_eq!(ids(&done), vec![task_ids[2].clone()]);
-    let (_, mine) = service.get(&format!("{tasks_path}?assigneeId=user-alice"), &alice).await;
+    let (_, mine) = service
+        .get(&format!("{tasks_path}?assigneeId=user-alice"), &alice)
+        .await;
     assert_eq!(ids(&mine), vec![task_ids[0].clone(), task_ids[2].clone()]);
-    let (_, due) = service.get(&format!("{tasks_path}?dueBefore=2026-12-10"), &alice).await;
+    let (_, due) = service
+        .get(&format!("{tasks_path}?dueBefore=2026-12-10"), &alice)
+        .await;
     assert_eq!(ids(&due), vec![task_ids[0].clone()]);
     let (_, first) = service.get(&format!("{tasks_path}?limit=1"), &alice).await;
     assert_eq!(ids(&first), vec![task_ids[0].clone()]);
@@ -107,7 +125,11 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
 
     // An assignee who is not a member of the tenant.
     let (status, refused) = service
-        .post(&tasks_path, &alice, json!({ "title": "x", "assigneeId": "user-stranger" }))
+        .post(
+            &tasks_path,
+            &alice,
+            json!({ "title": "x", "assigneeId": "user-stranger" }),
+        )
         .await;
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["field"], "assigneeId");
@@ -115,7 +137,11 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, _) = service.get("/projects", &admin).await;
     assert_eq!(status, 200);
     let (status, _) = service
-        .post(&format!("/projects/{}/tasks", created[1]), &admin, json!({ "title": "by admin" }))
+        .post(
+            &format!("/projects/{}/tasks", created[1]),
+            &admin,
+            json!({ "title": "by admin" }),
+        )
         .await;
     assert_eq!(status, 201);
     let task = &task_ids[0];
@@ -128,24 +154,41 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(
-        (changed["status"].as_str(), changed["assigneeId"].as_str(), &changed["dueDate"]),
+        (
+            changed["status"].as_str(),
+            changed["assigneeId"].as_str(),
+            &changed["dueDate"]
+        ),
         (Some("done"), Some("user-admin"), &Value::Null)
     );
     let (status, refused) = service
-        .patch(&format!("{tasks_path}/{task}"), &alice, json!({ "assigneeId": "user-stranger" }))
+        .patch(
+            &format!("{tasks_path}/{task}"),
+            &alice,
+            json!({ "assigneeId": "user-stranger" }),
+        )
         .await;
-    assert_eq!((status, refused["field"].as_str()), (422, Some("assigneeId")));
+    assert_eq!(
+        (status, refused["field"].as_str()),
+        (422, Some("assigneeId"))
+    );
 
     // Comments.
     let comments_path = format!("{tasks_path}/{task}/comments");
     for body in ["first", "second", "third"] {
-        let (status, comment) = service.post(&comments_path, &alice, json!({ "body": body })).await;
+        let (status, comment) = service
+            .post(&comments_path, &alice, json!({ "body": body }))
+            .await;
         assert_eq!(status, 201, "{comment}");
     }
-    let (_, page) = service.get(&format!("{comments_path}?limit=2"), &alice).await;
+    let (_, page) = service
+        .get(&format!("{comments_path}?limit=2"), &alice)
+        .await;
     assert_eq!(page["items"][1]["body"], "second");
     let cursor = page["nextCursor"].as_str().unwrap();
-    let (_, rest) = service.get(&format!("{comments_path}?cursor={cursor}"), &alice).await;
+    let (_, rest) = service
+        .get(&format!("{comments_path}?cursor={cursor}"), &alice)
+        .await;
     assert_eq!(rest["items"][0]["body"], "third");
     assert!(rest["nextCursor"].is_null());
 
@@ -154,7 +197,11 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         (json!({ "name": "" }), "invalid_input", "name"),
         (json!({ "name": "a\u{0}b" }), "invalid_input", "name"),
         (json!({ "name": 5 }), "json_invalid", "name"),
-        (json!({ "name": "x", "owner": "me" }), "json_invalid", "owner"),
+        (
+            json!({ "name": "x", "owner": "me" }),
+            "json_invalid",
+            "owner",
+        ),
     ] {
         let (status, problem) = service.post("/projects", &alice, body.clone()).await;
         assert_eq!(status, 422, "{body}: {problem}");
@@ -162,44 +209,75 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         assert_eq!(problem["field"], field, "{body}: {problem}");
     }
     let (status, problem) = service
-        .post(&tasks_path, &alice, json!({ "title": "t", "dueDate": "2026-02-30" }))
+        .post(
+            &tasks_path,
+            &alice,
+            json!({ "title": "t", "dueDate": "2026-02-30" }),
+        )
         .await;
     assert_eq!((status, problem["field"].as_str()), (422, Some("dueDate")));
     let (status, problem) = service
-        .post(&tasks_path, &alice, json!({ "title": "t", "status": "blocked" }))
+        .post(
+            &tasks_path,
+            &alice,
+            json!({ "title": "t", "status": "blocked" }),
+        )
         .await;
-    assert_eq!((status, problem["code"].as_str()), (422, Some("json_invalid")));
-    for query in ["limit=0", "limit=1000", "limit=abc", "cursor=nope", "status=blocked", "dueBefore=soon"] {
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("json_invalid"))
+    );
+    for query in [
+        "limit=0",
+        "limit=1000",
+        "limit=abc",
+        "cursor=nope",
+        "status=blocked",
+        "dueBefore=soon",
+    ] {
         let (status, problem) = service.get(&format!("{tasks_path}?{query}"), &alice).await;
-        assert!(status == 400 || status == 422, "{query}: {status} {problem}");
+        assert!(
+            status == 400 || status == 422,
+            "{query}: {status} {problem}"
+        );
         assert!(problem["code"].is_string(), "{query}: {problem}");
     }
     let (status, _) = service.get("/projects", "not-a-token").await;
     assert_eq!(status, 401);
 
     // Deleting a project takes an owner or admin, and takes its tasks and comments along.
-    let (status, refused) = service.delete(&format!("/projects/{project}"), &alice).await;
-    assert_eq!((status, refused["code"].as_str()), (403, Some("role_required")));
-    let (status, _) = service.delete(&format!("{tasks_path}/{}", task_ids[1]), &alice).await;
+    let (status, refused) = service
+        .delete(&format!("/projects/{project}"), &alice)
+        .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("role_required"))
+    );
+    let (status, _) = service
+        .delete(&format!("{tasks_path}/{}", task_ids[1]), &alice)
+        .await;
     assert_eq!(status, 204, "any member deletes a task");
-    let (status, _) = service.delete(&format!("/projects/{project}"), &admin).await;
+    let (status, _) = service
+        .delete(&format!("/projects/{project}"), &admin)
+        .await;
     assert_eq!(status, 204);
     let (status, _) = service.get(&format!("{tasks_path}/{task}"), &alice).await;
     assert_eq!(status, 404);
-    let (status, _) = service.delete(&format!("/projects/{project}"), &admin).await;
+    let (status, _) = service
+        .delete(&format!("/projects/{project}"), &admin)
+        .await;
     assert_eq!(status, 404);
 
     // Every change was recorded as a projects.* event of this tenant.
     let owner = service.owner_pool(&env).await;
-    let types: HashSet<String> = sqlx::query_scalar(
-        "SELECT event->>'type' FROM event_outbox WHERE event->>'tenant' = $1",
-    )
-    .bind(tenant.name())
-    .fetch_all(&owner)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let types: HashSet<String> =
+        sqlx::query_scalar("SELECT event->>'type' FROM event_outbox WHERE event->>'tenant' = $1")
+            .bind(tenant.name())
+            .fetch_all(&owner)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     for expected in [
         "projects.project.created",
         "projects.project.updated",
@@ -209,7 +287,10 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         "projects.task.deleted",
         "projects.comment.created",
     ] {
-        assert!(types.contains(expected), "{expected} missing from {types:?}");
+        assert!(
+            types.contains(expected),
+            "{expected} missing from {types:?}"
+        );
     }
     owner.close().await;
     service.finish(&env).await;
@@ -224,10 +305,16 @@ async fn another_tenants_ids_answer_404_like_missing_ones() {
     let b = ProjectsTenant::create(&env, "pooled", 10).await;
     let token_a = a.token(&auth, "user-a", &["owner"]).await;
     let token_b = b.token(&auth, "user-b", &["owner"]).await;
-    let (_, project) = service.post("/projects", &token_a, json!({ "name": "A's" })).await;
+    let (_, project) = service
+        .post("/projects", &token_a, json!({ "name": "A's" }))
+        .await;
     let id = project["id"].as_str().unwrap();
     let (_, task) = service
-        .post(&format!("/projects/{id}/tasks"), &token_a, json!({ "title": "A's task" }))
+        .post(
+            &format!("/projects/{id}/tasks"),
+            &token_a,
+            json!({ "title": "A's task" }),
+        )
         .await;
     let task = task["id"].as_str().unwrap();
 
@@ -240,23 +327,44 @@ async fn another_tenants_ids_answer_404_like_missing_ones() {
         format!("/projects/{id}/tasks/{task}/comments"),
     ] {
         let (status, problem) = service.get(&path, &token_b).await;
-        assert_eq!((status, problem["code"].as_str()), (404, Some("not_found")), "{path}");
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (404, Some("not_found")),
+            "{path}"
+        );
     }
-    let (status, _) = service.patch(&format!("/projects/{id}"), &token_b, json!({ "name": "mine" })).await;
+    let (status, _) = service
+        .patch(
+            &format!("/projects/{id}"),
+            &token_b,
+            json!({ "name": "mine" }),
+        )
+        .await;
     assert_eq!(status, 404);
     let (status, _) = service.delete(&format!("/projects/{id}"), &token_b).await;
     assert_eq!(status, 404);
     let (status, _) = service
-        .post(&format!("/projects/{id}/tasks"), &token_b, json!({ "title": "into A" }))
+        .post(
+            &format!("/projects/{id}/tasks"),
+            &token_b,
+            json!({ "title": "into A" }),
+        )
         .await;
     assert_eq!(status, 404);
     // A token of B's name with A's uid (or any uid but B's) is refused.
     let forged = saascript_tests::access_tokens::sign_access_token(
-        &auth, "user-b", Some(b.name()), Some(a.uid()), &["owner"],
+        &auth,
+        "user-b",
+        Some(b.name()),
+        Some(a.uid()),
+        &["owner"],
     )
     .await;
     let (status, problem) = service.get("/projects", &forged).await;
-    assert_eq!((status, problem["code"].as_str()), (401, Some("tenant_changed")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("tenant_changed"))
+    );
     let (status, read) = service.get(&format!("/projects/{id}"), &token_a).await;
     assert_eq!((status, read["name"].as_str()), (200, Some("A's")));
     service.finish(&env).await;
@@ -270,18 +378,26 @@ async fn max_projects_from_the_tenants_entitlements_is_enforced() {
     let tenant = ProjectsTenant::create(&env, "pooled", 2).await;
     let token = tenant.token(&auth, "user-1", &["owner"]).await;
     for n in 0..2 {
-        let (status, body) = service.post("/projects", &token, json!({ "name": format!("p{n}") })).await;
+        let (status, body) = service
+            .post("/projects", &token, json!({ "name": format!("p{n}") }))
+            .await;
         assert_eq!(status, 201, "{body}");
     }
-    let (status, problem) = service.post("/projects", &token, json!({ "name": "one too many" })).await;
+    let (status, problem) = service
+        .post("/projects", &token, json!({ "name": "one too many" }))
+        .await;
     assert_eq!(status, 403, "{problem}");
     assert_eq!(problem["code"], "entitlement_exceeded");
     // A bigger plan takes effect as soon as the Tenant's status says so.
     tenant
-        .set_status(json!({ "entitlements": saascript_tests::projects_fixture::entitlements("pooled", 3) }))
+        .set_status(
+            json!({ "entitlements": saascript_tests::projects_fixture::entitlements("pooled", 3) }),
+        )
         .await;
     wait::until(Duration::from_secs(20), "the new maxProjects", || async {
-        let (status, _) = service.post("/projects", &token, json!({ "name": "third" })).await;
+        let (status, _) = service
+            .post("/projects", &token, json!({ "name": "third" }))
+            .await;
         (status == 201).then_some(())
     })
     .await;
@@ -297,18 +413,33 @@ async fn a_suspended_tenant_reads_but_cannot_write() {
     let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
     let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
     let token = tenant.token(&auth, "user-1", &["owner"]).await;
-    let (_, project) = service.post("/projects", &token, json!({ "name": "before" })).await;
+    let (_, project) = service
+        .post("/projects", &token, json!({ "name": "before" }))
+        .await;
     let id = project["id"].as_str().unwrap().to_string();
     tenant.set_suspended(true).await;
-    wait::until(Duration::from_secs(20), "writes refused while suspended", || async {
-        let (status, problem) = service.post("/projects", &token, json!({ "name": "during" })).await;
-        (status == 403 && problem["code"] == "tenant_suspended").then_some(())
-    })
+    wait::until(
+        Duration::from_secs(20),
+        "writes refused while suspended",
+        || async {
+            let (status, problem) = service
+                .post("/projects", &token, json!({ "name": "during" }))
+                .await;
+            (status == 403 && problem["code"] == "tenant_suspended").then_some(())
+        },
+    )
     .await;
     let (status, problem) = service
-        .post(&format!("/projects/{id}/tasks"), &token, json!({ "title": "t" }))
+        .post(
+            &format!("/projects/{id}/tasks"),
+            &token,
+            json!({ "title": "t" }),
+        )
         .await;
-    assert_eq!((status, problem["code"].as_str()), (403, Some("tenant_suspended")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("tenant_suspended"))
+    );
     let (status, _) = service.delete(&format!("/projects/{id}"), &token).await;
     assert_eq!(status, 403);
     let (status, listed) = service.get("/projects", &token).await;
@@ -337,11 +468,17 @@ async fn members_come_from_auths_kafka_events_and_changes_go_out_as_cloudevents(
     .await;
     let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
     let token = tenant.token(&auth, "user-owner", &["owner"]).await;
-    let (_, project) = service.post("/projects", &token, json!({ "name": "Team" })).await;
+    let (_, project) = service
+        .post("/projects", &token, json!({ "name": "Team" }))
+        .await;
     let id = project["id"].as_str().unwrap().to_string();
     let tasks = format!("/projects/{id}/tasks");
     let (status, _) = service
-        .post(&tasks, &token, json!({ "title": "t", "assigneeId": "user-bob" }))
+        .post(
+            &tasks,
+            &token,
+            json!({ "title": "t", "assigneeId": "user-bob" }),
+        )
         .await;
     assert_eq!(status, 422, "bob is no member yet");
 
@@ -364,12 +501,20 @@ async fn members_come_from_auths_kafka_events_and_changes_go_out_as_cloudevents(
             .await
             .unwrap();
     }
-    wait::until(Duration::from_secs(60), "bob assignable after auth's event", || async {
-        let (status, _) = service
-            .post(&tasks, &token, json!({ "title": "for bob", "assigneeId": "user-bob" }))
-            .await;
-        (status == 201).then_some(())
-    })
+    wait::until(
+        Duration::from_secs(60),
+        "bob assignable after auth's event",
+        || async {
+            let (status, _) = service
+                .post(
+                    &tasks,
+                    &token,
+                    json!({ "title": "for bob", "assigneeId": "user-bob" }),
+                )
+                .await;
+            (status == 201).then_some(())
+        },
+    )
     .await;
     let owner = service.owner_pool(&env).await;
     let consumed: i64 = sqlx::query_scalar(
@@ -383,13 +528,19 @@ async fn members_come_from_auths_kafka_events_and_changes_go_out_as_cloudevents(
 
     // The relay published the service's own events to the same topic, keyed by tenant.
     let consumer = from_the_start(&env, &topic);
-    let seen = wait::until(Duration::from_secs(60), "projects.task.created on Kafka", || async {
-        let message = tokio::time::timeout(Duration::from_secs(2), consumer.recv()).await;
-        let Ok(Ok(message)) = message else { return None };
-        let event: Value = serde_json::from_slice(message.payload()?).ok()?;
-        (event["type"] == "projects.task.created" && event["data"]["assigneeId"] == "user-bob")
-            .then(|| (message.key().map(|k| k.to_vec()), event))
-    })
+    let seen = wait::until(
+        Duration::from_secs(60),
+        "projects.task.created on Kafka",
+        || async {
+            let message = tokio::time::timeout(Duration::from_secs(2), consumer.recv()).await;
+            let Ok(Ok(message)) = message else {
+                return None;
+            };
+            let event: Value = serde_json::from_slice(message.payload()?).ok()?;
+            (event["type"] == "projects.task.created" && event["data"]["assigneeId"] == "user-bob")
+                .then(|| (message.key().map(|k| k.to_vec()), event))
+        },
+    )
     .await;
     assert_eq!(seen.0.as_deref(), Some(tenant.name().as_bytes()));
     assert_eq!(seen.1["tenant"], tenant.name());
@@ -408,7 +559,11 @@ async fn the_openapi_document_lists_the_routes() {
         .json()
         .await
         .unwrap();
-    for path in ["/projects", "/projects/{projectId}/tasks", "/projects/exports/{exportId}/download"] {
+    for path in [
+        "/projects",
+        "/projects/{projectId}/tasks",
+        "/projects/exports/{exportId}/download",
+    ] {
         assert!(document["paths"][path].is_object(), "{path} missing");
     }
     service.finish(&env).await;

@@ -31,8 +31,12 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
     let other = ProjectsTenant::create(&env, "pooled", 10).await;
     let token = tenant.token(&auth, "user-1", &["member"]).await;
     let other_token = other.token(&auth, "user-2", &["owner"]).await;
-    let (_, alpha) = service.post("/projects", &token, json!({ "name": "Alpha, Inc" })).await;
-    let (_, _) = service.post("/projects", &token, json!({ "name": "Beta" })).await;
+    let (_, alpha) = service
+        .post("/projects", &token, json!({ "name": "Alpha, Inc" }))
+        .await;
+    let (_, _) = service
+        .post("/projects", &token, json!({ "name": "Beta" }))
+        .await;
     let alpha_id = alpha["id"].as_str().unwrap();
     let (status, _) = service
         .post(
@@ -42,7 +46,9 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
         )
         .await;
     assert_eq!(status, 201);
-    let (_, _) = service.post("/projects", &other_token, json!({ "name": "Not yours" })).await;
+    let (_, _) = service
+        .post("/projects", &other_token, json!({ "name": "Not yours" }))
+        .await;
 
     let (status, export) = service.post("/projects/exports", &token, json!({})).await;
     assert_eq!(status, 202, "{export}");
@@ -52,21 +58,33 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
     // The task reached RabbitMQ: read it off the queue, and put it back for the worker.
     let connection = env.rabbitmq().await;
     let channel = connection.create_channel().await.unwrap();
-    channel.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
-    tasks::declare(&channel, &service.export_queue).await.unwrap();
-    let task: Value = wait::until(Duration::from_secs(30), "the export task in RabbitMQ", || async {
-        let message = channel
-            .basic_get(service.export_queue.as_str().into(), BasicGetOptions::default())
-            .await
-            .unwrap()?;
-        let task = serde_json::from_slice(&message.delivery.data).unwrap();
-        message
-            .delivery
-            .reject(BasicRejectOptions { requeue: true })
-            .await
-            .unwrap();
-        Some(task)
-    })
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    tasks::declare(&channel, &service.export_queue)
+        .await
+        .unwrap();
+    let task: Value = wait::until(
+        Duration::from_secs(30),
+        "the export task in RabbitMQ",
+        || async {
+            let message = channel
+                .basic_get(
+                    service.export_queue.as_str().into(),
+                    BasicGetOptions::default(),
+                )
+                .await
+                .unwrap()?;
+            let task = serde_json::from_slice(&message.delivery.data).unwrap();
+            message
+                .delivery
+                .reject(BasicRejectOptions { requeue: true })
+                .await
+                .unwrap();
+            Some(task)
+        },
+    )
     .await;
     assert_eq!(task["exportId"], id.as_str());
     assert_eq!(task["tenant"], tenant.name());
@@ -82,14 +100,21 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
         },
     ));
     wait::until(Duration::from_secs(30), "the export done", || async {
-        let (status, export) = service.get(&format!("/projects/exports/{id}"), &token).await;
+        let (status, export) = service
+            .get(&format!("/projects/exports/{id}"), &token)
+            .await;
         assert_eq!(status, 200, "{export}");
         (export["state"] == "done").then_some(())
     })
     .await;
 
     let (status, content_type, csv) = service
-        .send(Method::GET, &format!("/projects/exports/{id}/download?format=csv"), &token, None)
+        .send(
+            Method::GET,
+            &format!("/projects/exports/{id}/download?format=csv"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert!(content_type.starts_with("text/csv"), "{content_type}");
@@ -98,9 +123,17 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
     assert!(csv.contains("\"Alpha, Inc\""), "{csv}");
     assert!(csv.contains("\"Say \"\"hello\"\"\""), "{csv}");
     assert!(csv.contains("2027-01-02"), "{csv}");
-    assert!(!csv.contains("Not yours"), "another tenant's project in the export: {csv}");
+    assert!(
+        !csv.contains("Not yours"),
+        "another tenant's project in the export: {csv}"
+    );
     let (status, content_type, json) = service
-        .send(Method::GET, &format!("/projects/exports/{id}/download?format=json"), &token, None)
+        .send(
+            Method::GET,
+            &format!("/projects/exports/{id}/download?format=json"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert!(content_type.starts_with("application/json"));
@@ -110,23 +143,42 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
     assert_eq!(projects[0]["tasks"][0]["title"], "Say \"hello\"");
 
     // Another tenant's export is not found, like one that never existed.
-    let (status, _) = service.get(&format!("/projects/exports/{id}"), &other_token).await;
+    let (status, _) = service
+        .get(&format!("/projects/exports/{id}"), &other_token)
+        .await;
     assert_eq!(status, 404);
     let (status, _) = service
-        .get(&format!("/projects/exports/{id}/download?format=csv"), &other_token)
+        .get(
+            &format!("/projects/exports/{id}/download?format=csv"),
+            &other_token,
+        )
         .await;
     assert_eq!(status, 404);
     let (status, problem) = service
-        .get(&format!("/projects/exports/{id}/download?format=xml"), &token)
+        .get(
+            &format!("/projects/exports/{id}/download?format=xml"),
+            &token,
+        )
         .await;
-    assert_eq!((status, problem["code"].as_str()), (400, Some("query_invalid")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("query_invalid"))
+    );
 
     // A day later it has expired.
     service.clock_offset.store(24 * 3600 + 1, Ordering::SeqCst);
-    let (status, problem) = service.get(&format!("/projects/exports/{id}"), &token).await;
-    assert_eq!((status, problem["code"].as_str()), (410, Some("export_expired")));
+    let (status, problem) = service
+        .get(&format!("/projects/exports/{id}"), &token)
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (410, Some("export_expired"))
+    );
     let (status, _) = service
-        .get(&format!("/projects/exports/{id}/download?format=json"), &token)
+        .get(
+            &format!("/projects/exports/{id}/download?format=json"),
+            &token,
+        )
         .await;
     assert_eq!(status, 410);
     worker.abort();
@@ -148,19 +200,28 @@ async fn a_task_the_worker_cannot_read_goes_to_the_dead_letter_queue() {
     .await;
     let connection = env.rabbitmq().await;
     let channel = connection.create_channel().await.unwrap();
-    channel.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
-    tasks::declare(&channel, &service.export_queue).await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    tasks::declare(&channel, &service.export_queue)
+        .await
+        .unwrap();
     tasks::publish(&channel, &service.export_queue, b"{not json", 0, None)
         .await
         .unwrap();
     let dead = tasks::dead_queue(&service.export_queue);
-    let data = wait::until(Duration::from_secs(30), "the task in the dead-letter queue", || async {
-        let message = channel
-            .basic_get(dead.as_str().into(), BasicGetOptions::default())
-            .await
-            .unwrap()?;
-        Some(message.delivery.data.clone())
-    })
+    let data = wait::until(
+        Duration::from_secs(30),
+        "the task in the dead-letter queue",
+        || async {
+            let message = channel
+                .basic_get(dead.as_str().into(), BasicGetOptions::default())
+                .await
+                .unwrap()?;
+            Some(message.delivery.data.clone())
+        },
+    )
     .await;
     assert_eq!(data, b"{not json");
     service.finish(&env).await;
@@ -174,7 +235,10 @@ async fn an_export_that_keeps_failing_is_retried_then_dead_lettered_and_marked_f
         &env,
         &auth,
         ProjectsOptions {
-            background: vec![saascript_projects::TASK_RELAY, saascript_projects::EXPORT_WORKER],
+            background: vec![
+                saascript_projects::TASK_RELAY,
+                saascript_projects::EXPORT_WORKER,
+            ],
             export_max_attempts: 2,
             ..ProjectsOptions::default()
         },
@@ -199,23 +263,38 @@ async fn an_export_that_keeps_failing_is_retried_then_dead_lettered_and_marked_f
     let (status, export) = service.post("/projects/exports", &token, json!({})).await;
     assert_eq!(status, 202);
     let id = export["id"].as_str().unwrap().to_string();
-    wait::until(Duration::from_secs(30), "the export marked failed", || async {
-        let (_, export) = service.get(&format!("/projects/exports/{id}"), &token).await;
-        (export["state"] == "failed").then_some(())
-    })
+    wait::until(
+        Duration::from_secs(30),
+        "the export marked failed",
+        || async {
+            let (_, export) = service
+                .get(&format!("/projects/exports/{id}"), &token)
+                .await;
+            (export["state"] == "failed").then_some(())
+        },
+    )
     .await;
     let connection = env.rabbitmq().await;
     let channel = connection.create_channel().await.unwrap();
     let message = channel
-        .basic_get(tasks::dead_queue(&service.export_queue).as_str().into(), BasicGetOptions::default())
+        .basic_get(
+            tasks::dead_queue(&service.export_queue).as_str().into(),
+            BasicGetOptions::default(),
+        )
         .await
         .unwrap()
         .expect("the task in the dead-letter queue");
     assert_eq!(tasks::attempts_of(&message.delivery.properties), 2);
     let (status, problem) = service
-        .get(&format!("/projects/exports/{id}/download?format=csv"), &token)
+        .get(
+            &format!("/projects/exports/{id}/download?format=csv"),
+            &token,
+        )
         .await;
-    assert_eq!((status, problem["code"].as_str()), (409, Some("export_not_ready")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("export_not_ready"))
+    );
     owner.close().await;
     service.finish(&env).await;
 }

@@ -3,11 +3,11 @@
 //! current tenant's rows only, and nothing while no tenant is set; and every table with a
 //! `tenant_id` column has row-level security enabled and forced.
 
+use saascript_tests::TestEnv;
 use saascript_tests::auth_server::AuthServer;
 use saascript_tests::databases::{drop_database, fresh_database};
 use saascript_tests::projects_fixture::ProjectsTenant;
 use saascript_tests::projects_server::{ProjectsOptions, ProjectsServer};
-use saascript_tests::TestEnv;
 use serde_json::json;
 
 #[tokio::test]
@@ -21,7 +21,11 @@ async fn the_app_role_reads_only_the_current_tenants_rows_and_nothing_without_on
         let token = tenant.token(&auth, user, &["owner"]).await;
         for n in 0..2 {
             let (status, body) = service
-                .post("/projects", &token, json!({ "name": format!("{user} {n}") }))
+                .post(
+                    "/projects",
+                    &token,
+                    json!({ "name": format!("{user} {n}") }),
+                )
                 .await;
             assert_eq!(status, 201, "{body}");
         }
@@ -29,11 +33,12 @@ async fn the_app_role_reads_only_the_current_tenants_rows_and_nothing_without_on
     let owner = service.owner_pool(&env).await;
 
     // The role the service's queries run as owns nothing and cannot bypass the policies.
-    let (bypass, superuser): (bool, bool) =
-        sqlx::query_as("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = 'projects_app'")
-            .fetch_one(&owner)
-            .await
-            .unwrap();
+    let (bypass, superuser): (bool, bool) = sqlx::query_as(
+        "SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = 'projects_app'",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
     assert!(!bypass && !superuser);
     let owned: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = 'projects_app'",
@@ -45,19 +50,33 @@ async fn the_app_role_reads_only_the_current_tenants_rows_and_nothing_without_on
 
     // No tenant set: nothing, from every table.
     let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE projects_app").execute(&mut *tx).await.unwrap();
-    for table in ["projects", "tasks", "comments", "members", "exports", "consumed_events"] {
-        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
+    sqlx::query("SET LOCAL ROLE projects_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    for table in [
+        "projects",
+        "tasks",
+        "comments",
+        "members",
+        "exports",
+        "consumed_events",
+    ] {
+        let count: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
         assert_eq!(count, 0, "{table} with no tenant set");
     }
     tx.rollback().await.unwrap();
 
     // Tenant A set: A's rows only, with no WHERE at all.
     let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE projects_app").execute(&mut *tx).await.unwrap();
+    sqlx::query("SET LOCAL ROLE projects_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query("SELECT set_config('saascript.tenant', $1, true)")
         .bind(a.uid())
         .execute(&mut *tx)
@@ -77,7 +96,10 @@ async fn the_app_role_reads_only_the_current_tenants_rows_and_nothing_without_on
     .bind(b.uid())
     .execute(&mut *tx)
     .await;
-    assert!(foreign.is_err(), "a row of another tenant passes WITH CHECK");
+    assert!(
+        foreign.is_err(),
+        "a row of another tenant passes WITH CHECK"
+    );
     tx.rollback().await.unwrap();
 
     // The setting is transaction-scoped: the next transaction on the connection sees nothing.
@@ -91,7 +113,10 @@ async fn the_app_role_reads_only_the_current_tenants_rows_and_nothing_without_on
         .await
         .unwrap();
     let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
-    sqlx::query("SET LOCAL ROLE projects_app").execute(&mut *tx).await.unwrap();
+    sqlx::query("SET LOCAL ROLE projects_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let leaked: i64 = sqlx::query_scalar("SELECT count(*) FROM projects")
         .fetch_one(&mut *tx)
         .await
@@ -110,7 +135,9 @@ async fn every_table_with_tenant_id_has_row_level_security_enabled_and_forced() 
     let env = TestEnv::new();
     let (name, db) = fresh_database(&env, "projects_catalog").await;
     saascript_projects::MIGRATOR.run(&db).await.unwrap();
-    saascript_common::kit::outbox_schema::ensure(&db).await.unwrap();
+    saascript_common::kit::outbox_schema::ensure(&db)
+        .await
+        .unwrap();
     let tables: Vec<(String, bool, bool, i64)> = sqlx::query_as(
         "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
                 (SELECT count(*) FROM pg_policy p

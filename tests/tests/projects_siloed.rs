@@ -21,17 +21,24 @@ async fn provision_silo(env: &TestEnv, tenant: &ProjectsTenant) -> (String, Stri
     let role = unique_ident("silo_role");
     let database = unique_ident("silo_db");
     let password = unique_ident("pw");
-    sqlx::query(AssertSqlSafe(format!(r#"CREATE ROLE "{role}" LOGIN PASSWORD '{password}'"#)))
-        .execute(&admin)
-        .await
-        .unwrap();
-    sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{database}" OWNER "{role}""#)))
-        .execute(&admin)
-        .await
-        .unwrap();
+    sqlx::query(AssertSqlSafe(format!(
+        r#"CREATE ROLE "{role}" LOGIN PASSWORD '{password}'"#
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
+    sqlx::query(AssertSqlSafe(format!(
+        r#"CREATE DATABASE "{database}" OWNER "{role}""#
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
     let (scheme_and_user, rest) = env.database_url().split_once('@').unwrap_or(("", ""));
     let host = rest.split('/').next().unwrap();
-    assert!(!scheme_and_user.is_empty(), "DATABASE_URL names its host after '@'");
+    assert!(
+        !scheme_and_user.is_empty(),
+        "DATABASE_URL names its host after '@'"
+    );
     let url = format!("postgres://{role}:{password}@{host}/{database}");
     let client = env.kube().await;
     let namespace = saascript_crds::names::tenant_namespace(tenant.name());
@@ -50,9 +57,11 @@ async fn provision_silo(env: &TestEnv, tenant: &ProjectsTenant) -> (String, Stri
 
 async fn remove_silo(env: &TestEnv, database: &str, role: &str) {
     let admin = env.postgres().await;
-    let _ = sqlx::query(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#)))
-        .execute(&admin)
-        .await;
+    let _ = sqlx::query(AssertSqlSafe(format!(
+        r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#
+    )))
+    .execute(&admin)
+    .await;
     let _ = sqlx::query(AssertSqlSafe(format!(r#"DROP ROLE IF EXISTS "{role}""#)))
         .execute(&admin)
         .await;
@@ -80,14 +89,23 @@ async fn a_siloed_tenants_data_goes_to_its_own_database() {
     let token = silo.token(&auth, "user-s", &["owner"]).await;
     // Before the operator has written its Secret, the tenant is not ready (never a 500).
     let (status, problem) = service.get("/projects", &token).await;
-    assert_eq!((status, problem["code"].as_str()), (503, Some("tenant_not_ready")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (503, Some("tenant_not_ready"))
+    );
     let (database, role) = provision_silo(&env, &silo).await;
 
-    let (status, project) = service.post("/projects", &token, json!({ "name": "In the silo" })).await;
+    let (status, project) = service
+        .post("/projects", &token, json!({ "name": "In the silo" }))
+        .await;
     assert_eq!(status, 201, "{project}");
     let id = project["id"].as_str().unwrap().to_string();
     let (status, task) = service
-        .post(&format!("/projects/{id}/tasks"), &token, json!({ "title": "siloed task" }))
+        .post(
+            &format!("/projects/{id}/tasks"),
+            &token,
+            json!({ "title": "siloed task" }),
+        )
         .await;
     assert_eq!(status, 201, "{task}");
 
@@ -99,10 +117,11 @@ async fn a_siloed_tenants_data_goes_to_its_own_database() {
         .await
         .unwrap();
     assert_eq!(names, vec!["In the silo".to_string()]);
-    let owner: String = sqlx::query_scalar("SELECT tableowner::text FROM pg_tables WHERE tablename = 'projects'")
-        .fetch_one(&silo_db)
-        .await
-        .unwrap();
+    let owner: String =
+        sqlx::query_scalar("SELECT tableowner::text FROM pg_tables WHERE tablename = 'projects'")
+            .fetch_one(&silo_db)
+            .await
+            .unwrap();
     assert_eq!(owner, role);
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM event_outbox")
         .fetch_one(&silo_db)
@@ -122,9 +141,19 @@ async fn a_siloed_tenants_data_goes_to_its_own_database() {
     let (database2, role2) = provision_silo(&env, &second).await;
     let token2 = second.token(&auth, "user-t", &["owner"]).await;
     let (status, listed) = service.get("/projects", &token2).await;
-    assert_eq!((status, listed["items"].as_array().map(Vec::len)), (200, Some(0)));
+    assert_eq!(
+        (status, listed["items"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
     assert_eq!(service.state.databases.open_siloed_pools().await, 1);
-    assert!(service.state.databases.siloed_url(silo.name()).await.is_none());
+    assert!(
+        service
+            .state
+            .databases
+            .siloed_url(silo.name())
+            .await
+            .is_none()
+    );
     let (status, read) = service.get(&format!("/projects/{id}"), &token).await;
     assert_eq!((status, read["name"].as_str()), (200, Some("In the silo")));
     let (status, _) = service.get(&format!("/projects/{id}"), &token2).await;

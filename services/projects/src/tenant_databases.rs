@@ -174,10 +174,7 @@ impl TenantDatabases {
                 "the database of siloed tenant {name} is not provisioned yet"
             ))
         };
-        let secret = secrets
-            .get_opt(&secret_name)
-            .await?
-            .ok_or_else(not_ready)?;
+        let secret = secrets.get_opt(&secret_name).await?.ok_or_else(not_ready)?;
         let url = secret
             .data
             .as_ref()

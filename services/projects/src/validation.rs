@@ -7,7 +7,10 @@ use crate::error::{ProjectsError, Result};
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String> {
     let text = optional_text(field, value, max)?;
     if text.is_empty() {
-        return Err(ProjectsError::invalid(field, format!("`{field}` must not be empty")));
+        return Err(ProjectsError::invalid(
+            field,
+            format!("`{field}` must not be empty"),
+        ));
     }
     Ok(text)
 }
@@ -33,7 +36,10 @@ pub fn optional_text(field: &'static str, value: &str, max: usize) -> Result<Str
 /// A user id as auth issues them: 1 to 200 characters, without NUL or control characters.
 pub fn user_id(field: &'static str, value: &str) -> Result<String> {
     if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
-        return Err(ProjectsError::invalid(field, format!("`{field}` is not a user id")));
+        return Err(ProjectsError::invalid(
+            field,
+            format!("`{field}` is not a user id"),
+        ));
     }
     Ok(value.to_string())
 }

@@ -192,11 +192,13 @@ async fn mark_failed(state: &AppState, data: &[u8], reason: &str) {
     };
     let result = async {
         let mut tx = tenant_scope::begin(&db, &task.tenant_uid).await?;
-        sqlx::query("UPDATE exports SET state = 'failed', error = $2 WHERE id = $1 AND state = 'queued'")
-            .bind(task.export_id)
-            .bind(reason.replace('\0', ""))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE exports SET state = 'failed', error = $2 WHERE id = $1 AND state = 'queued'",
+        )
+        .bind(task.export_id)
+        .bind(reason.replace('\0', ""))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await
     }
     .await;

@@ -60,13 +60,12 @@ async fn require_task(
     project_id: Uuid,
     task_id: Uuid,
 ) -> Result<()> {
-    let found: Option<i32> = sqlx::query_scalar(
-        "SELECT 1 FROM tasks WHERE project_id = $1 AND id = $2 FOR KEY SHARE",
-    )
-    .bind(project_id)
-    .bind(task_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM tasks WHERE project_id = $1 AND id = $2 FOR KEY SHARE")
+            .bind(project_id)
+            .bind(task_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     found.map(|_| ()).ok_or(ProjectsError::NotFound("task"))
 }
 

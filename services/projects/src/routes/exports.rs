@@ -93,7 +93,8 @@ pub async fn request(
         tenant_uid: caller.tenant_id.clone(),
         export_id: id,
     };
-    let payload = serde_json::to_value(&task).map_err(|e| ProjectsError::Internal(e.to_string()))?;
+    let payload =
+        serde_json::to_value(&task).map_err(|e| ProjectsError::Internal(e.to_string()))?;
     // The task commits with the export row, in the same database (a siloed tenant's database
     // has its own task outbox and relay).
     saascript_common::task_outbox::enqueue(&mut tx, id, &state.settings.export_queue, &payload)
@@ -141,7 +142,9 @@ pub async fn status(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Export>> {
-    Ok(Json(Export::from(current_export(&state, &caller, id).await?)))
+    Ok(Json(Export::from(
+        current_export(&state, &caller, id).await?,
+    )))
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]

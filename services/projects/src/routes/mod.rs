@@ -17,7 +17,10 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/openapi.json", get(crate::openapi::document))
         .route("/projects/exports", post(exports::request))
         .route("/projects/exports/{exportId}", get(exports::status))
-        .route("/projects/exports/{exportId}/download", get(exports::download))
+        .route(
+            "/projects/exports/{exportId}/download",
+            get(exports::download),
+        )
         .route(
             "/projects/{projectId}",
             get(projects::get)
