@@ -135,9 +135,6 @@ async fn every_table_with_tenant_id_has_row_level_security_enabled_and_forced() 
     let env = TestEnv::new();
     let (name, db) = fresh_database(&env, "projects_catalog").await;
     saascript_projects::MIGRATOR.run(&db).await.unwrap();
-    saascript_common::kit::outbox_schema::ensure(&db)
-        .await
-        .unwrap();
     let tables: Vec<(String, bool, bool, i64)> = sqlx::query_as(
         "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
                 (SELECT count(*) FROM pg_policy p

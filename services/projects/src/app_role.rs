@@ -54,7 +54,7 @@ pub async fn ensure(db: &PgPool) -> sqlx::Result<()> {
 async fn set_up(db: &PgPool) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     // Replicas of this service on one database take turns; the key is "projects" in ASCII.
-    sqlx::query("SELECT pg_advisory_xact_lock(112_114_111_106_101_99)")
+    sqlx::query("SELECT pg_advisory_xact_lock(112114111106101099)")
         .execute(&mut *tx)
         .await?;
     for statement in SET_UP {
