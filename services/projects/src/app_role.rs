@@ -53,7 +53,8 @@ pub async fn ensure(db: &PgPool) -> sqlx::Result<()> {
 
 async fn set_up(db: &PgPool) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
-    // Replicas of this service on one database take turns; the key is "projects" in ASCII.
+    // Replicas of this service on one database take turns. The key is arbitrary but fixed (the
+    // ASCII codes of "projec", one after another; no digit separators, which PostgreSQL 15 refuses).
     sqlx::query("SELECT pg_advisory_xact_lock(112114111106101099)")
         .execute(&mut *tx)
         .await?;
