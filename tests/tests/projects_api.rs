@@ -19,7 +19,7 @@ const MISSING: &str = "0190d6a0-0000-7000-8000-000000000000";
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
         .iter()
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect()
@@ -27,6 +27,7 @@ fn ids(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn projects_tasks_and_comments_with_pagination_and_filters() {
+    saascript_common::http::config::init_logging("pretty");
     let env = TestEnv::new();
     let auth = AuthServer::start(&env).await;
     let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;

@@ -171,7 +171,7 @@ pub async fn list(
            AND ($2::uuid IS NULL OR id > $2)
            AND ($3::text IS NULL OR status = $3)
            AND ($4::text IS NULL OR assignee_id = $4)
-           AND ($5::date IS NULL OR due_date <= $5)
+           AND ($5::date IS NULL OR due_date <= $5::date)
          ORDER BY id LIMIT $6"
     )))
     .bind(project_id)
