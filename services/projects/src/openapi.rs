@@ -26,6 +26,8 @@ use crate::routes;
         routes::exports::status,
         routes::exports::download,
     ),
+    // Enums used only in query parameters are not collected from the paths.
+    components(schemas(routes::exports::ExportFormat, routes::tasks::TaskStatus)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
