@@ -404,6 +404,20 @@ async fn max_projects_from_the_tenants_entitlements_is_enforced() {
     .await;
     let (_, listed) = service.get("/projects", &token).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+    // With no entitlements in force (before the operator writes them), the limit is unknown:
+    // 409 tenant_provisioning, as auth answers for maxMembers.
+    tenant.set_status(json!({ "entitlements": null })).await;
+    wait::until(
+        Duration::from_secs(20),
+        "tenant_provisioning without entitlements",
+        || async {
+            let (status, problem) = service
+                .post("/projects", &token, json!({ "name": "unknown limit" }))
+                .await;
+            (status == 409 && problem["code"] == "tenant_provisioning").then_some(())
+        },
+    )
+    .await;
     service.finish(&env).await;
 }
 

@@ -21,6 +21,9 @@ pub enum ProjectsError {
     /// The plan's `maxProjects` (or another entitlement) is used up.
     #[error("{0}")]
     EntitlementExceeded(String),
+    /// The tenant's entitlements are not written yet (the operator is provisioning it).
+    #[error("tenant {0} is still being provisioned; try again shortly")]
+    TenantProvisioning(String),
     #[error("the tenant is suspended: it can read but not write")]
     TenantSuspended,
     #[error("{0}")]
@@ -69,6 +72,7 @@ impl ApiError for ProjectsError {
             | ProjectsError::RoleRequired(_)
             | ProjectsError::TenantUnknown(_) => StatusCode::FORBIDDEN,
             ProjectsError::TenantChanged => StatusCode::UNAUTHORIZED,
+            ProjectsError::TenantProvisioning(_) => StatusCode::CONFLICT,
             ProjectsError::ExportExpired => StatusCode::GONE,
             ProjectsError::ExportNotReady(_) => StatusCode::CONFLICT,
             ProjectsError::TenantNotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -88,6 +92,7 @@ impl ApiError for ProjectsError {
             ProjectsError::RoleRequired(_) => "role_required",
             ProjectsError::TenantUnknown(_) => "tenant_unknown",
             ProjectsError::TenantChanged => "tenant_changed",
+            ProjectsError::TenantProvisioning(_) => "tenant_provisioning",
             ProjectsError::ExportExpired => "export_expired",
             ProjectsError::ExportNotReady(_) => "export_not_ready",
             ProjectsError::TenantNotReady(_) => "tenant_not_ready",

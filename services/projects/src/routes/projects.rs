@@ -121,6 +121,7 @@ pub struct NewProject {
     responses(
         (status = 201, description = "The project", body = Project),
         (status = 403, description = "entitlement_exceeded (maxProjects) or tenant_suspended"),
+        (status = 409, description = "tenant_provisioning: no entitlements in force yet"),
         (status = 422, description = "invalid_input"),
     ))]
 pub async fn create(
@@ -131,11 +132,11 @@ pub async fn create(
     caller.require_writable()?;
     let name = required_text("name", &new.name, 200)?;
     let description = optional_text("description", &new.description, 10_000)?;
-    let max = caller.max_projects().ok_or_else(|| {
-        ProjectsError::EntitlementExceeded(
-            "the tenant has no entitlements in force yet; it cannot create projects".into(),
-        )
-    })?;
+    // As auth does for maxMembers: before the operator has written the entitlements, the limit
+    // is unknown, and the client is told to try again (409), not that it is over it.
+    let max = caller
+        .max_projects()
+        .ok_or_else(|| ProjectsError::TenantProvisioning(caller.tenant_name.clone()))?;
     crate::members::record_caller(&state.databases.pooled(), &caller).await?;
     let db = state.databases.of(&caller.tenant).await?;
     let mut tx = tenant_scope::begin(&db, &caller.tenant_id).await?;
