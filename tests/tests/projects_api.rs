@@ -433,17 +433,23 @@ async fn a_suspended_tenant_reads_but_cannot_write() {
         .await;
     let id = project["id"].as_str().unwrap().to_string();
     tenant.set_suspended(true).await;
+    // Waiting on the service's view of the Tenant, not on a write that might still pass.
     wait::until(
         Duration::from_secs(20),
-        "writes refused while suspended",
+        "the service to see the suspension",
         || async {
-            let (status, problem) = service
-                .post("/projects", &token, json!({ "name": "during" }))
-                .await;
-            (status == 403 && problem["code"] == "tenant_suspended").then_some(())
+            let tenant = service.state.tenants.get(tenant.name())?;
+            saascript_common::tenants::is_suspended(&tenant).then_some(())
         },
     )
     .await;
+    let (status, problem) = service
+        .post("/projects", &token, json!({ "name": "during" }))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("tenant_suspended"))
+    );
     let (status, problem) = service
         .post(
             &format!("/projects/{id}/tasks"),
