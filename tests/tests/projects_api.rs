@@ -589,3 +589,60 @@ async fn the_openapi_document_lists_the_routes() {
     }
     service.finish(&env).await;
 }
+
+#[tokio::test]
+async fn the_gateway_routes_api_projects_to_the_service() {
+    let env = TestEnv::new();
+    let auth = AuthServer::start(&env).await;
+    let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
+    let upstream = format!("projects={}", service.base);
+    let gateway = saascript_tests::gateway_server::GatewayServer::start(
+        &env,
+        &auth.base,
+        &["--upstream", &upstream],
+    )
+    .await;
+    let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
+    gateway
+        .wait_for_tenant(tenant.name(), "the gateway to see the tenant", |info| {
+            info.requests_per_second.is_some()
+        })
+        .await;
+    let token = tenant.token(&auth, "user-1", &["member"]).await;
+    let http = reqwest::Client::new();
+    let response = http
+        .post(gateway.url("/api/projects"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Through the gateway" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let project: Value = response.json().await.unwrap();
+    let id = project["id"].as_str().unwrap();
+    let read: Value = http
+        .get(gateway.url(&format!("/api/projects/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["name"], "Through the gateway");
+    let merged: Value = http
+        .get(gateway.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = merged["paths"].as_object().unwrap();
+    assert!(
+        paths.keys().any(|p| p.starts_with("/api/projects")),
+        "the merged document lists the projects routes: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    service.finish(&env).await;
+}
