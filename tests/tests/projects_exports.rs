@@ -181,6 +181,28 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
         )
         .await;
     assert_eq!(status, 410);
+
+    // The next export of the tenant drops the expired one's files (the oracle: the table itself,
+    // read as its owner); the row stays for the 410.
+    let (status, next) = service.post("/projects/exports", &token, json!({})).await;
+    assert_eq!(status, 202, "{next}");
+    let next = next["id"].as_str().unwrap().to_string();
+    wait::until(Duration::from_secs(30), "the next export done", || async {
+        let (_, export) = service
+            .get(&format!("/projects/exports/{next}"), &token)
+            .await;
+        (export["state"] == "done").then_some(())
+    })
+    .await;
+    let owner = service.owner_pool(&env).await;
+    let files: Vec<(String, bool)> =
+        sqlx::query_as("SELECT id::text, csv IS NOT NULL AND json IS NOT NULL FROM exports")
+            .fetch_all(&owner)
+            .await
+            .unwrap();
+    assert!(files.contains(&(id.clone(), false)), "{files:?}");
+    assert!(files.contains(&(next.clone(), true)), "{files:?}");
+    owner.close().await;
     worker.abort();
     service.finish(&env).await;
 }

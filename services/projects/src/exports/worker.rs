@@ -166,6 +166,15 @@ async fn write(db: &TenantDb, task: &ExportTask, now: i64) -> sqlx::Result<()> {
     for project in &mut projects {
         project.tasks = by_project.remove(&project.id).unwrap_or_default();
     }
+    // The files of the tenant's expired exports go now; their rows stay, so that asking for
+    // one still answers 410 rather than 404.
+    sqlx::query(
+        "UPDATE exports SET csv = NULL, json = NULL
+         WHERE expires_at <= to_timestamp($1) AND (csv IS NOT NULL OR json IS NOT NULL)",
+    )
+    .bind(now as f64)
+    .execute(&mut *tx)
+    .await?;
     let csv = files::csv(&projects);
     let json = files::json(&projects).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     sqlx::query(
