@@ -103,18 +103,29 @@ impl TenantDatabases {
             .name
             .clone()
             .ok_or_else(|| ProjectsError::Internal("a Tenant without a name".into()))?;
+        if let Some(pool) = self.touch(&name).await {
+            return Ok(TenantDb {
+                pool,
+                kind: DatabaseKind::Siloed,
+            });
+        }
+        // Opened without the lock: a first use migrates the tenant's database, which must not
+        // hold up the other siloed tenants. Two first requests of one tenant may both open a
+        // pool; the migrations take their own lock, and the second pool is closed below.
+        let url = self.database_url(tenant, &name).await?;
+        let pool = self.open(&url).await?;
         let mut pools = self.siloed.lock().await;
         pools.uses += 1;
         let now = pools.uses;
         if let Some(open) = pools.by_tenant.get_mut(&name) {
             open.last_used = now;
+            let theirs = open.pool.clone();
+            tokio::spawn(async move { pool.close().await });
             return Ok(TenantDb {
-                pool: open.pool.clone(),
+                pool: theirs,
                 kind: DatabaseKind::Siloed,
             });
         }
-        let url = self.database_url(tenant, &name).await?;
-        let pool = self.open(&url).await?;
         while pools.by_tenant.len() >= self.settings.limit.max(1) {
             let Some(oldest) = pools
                 .by_tenant
@@ -143,6 +154,16 @@ impl TenantDatabases {
             pool,
             kind: DatabaseKind::Siloed,
         })
+    }
+
+    /// The open pool of siloed tenant `name`, marked as just used.
+    async fn touch(&self, name: &str) -> Option<PgPool> {
+        let mut pools = self.siloed.lock().await;
+        pools.uses += 1;
+        let now = pools.uses;
+        let open = pools.by_tenant.get_mut(name)?;
+        open.last_used = now;
+        Some(open.pool.clone())
     }
 
     /// How many siloed pools are open (tests check the LRU bound).
