@@ -165,3 +165,66 @@ async fn a_siloed_tenants_data_goes_to_its_own_database() {
     remove_silo(&env, &database, &role).await;
     remove_silo(&env, &database2, &role2).await;
 }
+
+#[tokio::test]
+async fn a_siloed_tenants_export_travels_through_its_own_outbox() {
+    let env = TestEnv::new();
+    let auth = AuthServer::start(&env).await;
+    let service = ProjectsServer::start(
+        &env,
+        &auth,
+        ProjectsOptions {
+            background: vec![saascript_projects::EXPORT_WORKER],
+            ..ProjectsOptions::default()
+        },
+    )
+    .await;
+    let silo = ProjectsTenant::create(&env, "siloed", 10).await;
+    let (database, role) = provision_silo(&env, &silo).await;
+    let token = silo.token(&auth, "user-s", &["member"]).await;
+    let (status, _) = service
+        .post("/projects", &token, json!({ "name": "Silo export" }))
+        .await;
+    assert_eq!(status, 201);
+    let (status, export) = service.post("/projects/exports", &token, json!({})).await;
+    assert_eq!(status, 202, "{export}");
+    let id = export["id"].as_str().unwrap().to_string();
+    // Only the worker runs among the service's background tasks: the silo's own task relay
+    // (started with its pool) is what publishes the task.
+    saascript_tests::wait::until(
+        std::time::Duration::from_secs(30),
+        "the siloed export done",
+        || async {
+            let (_, export) = service
+                .get(&format!("/projects/exports/{id}"), &token)
+                .await;
+            (export["state"] == "done").then_some(())
+        },
+    )
+    .await;
+    let (status, json) = service
+        .get(
+            &format!("/projects/exports/{id}/download?format=json"),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(json["projects"][0]["name"], "Silo export");
+    let silo_db = env.postgres_at(&url_of(&env, &database)).await;
+    let published: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM task_outbox WHERE published_at IS NOT NULL")
+            .fetch_one(&silo_db)
+            .await
+            .unwrap();
+    assert_eq!(published, 1, "the task left from the silo's own outbox");
+    let pooled = service.owner_pool(&env).await;
+    let in_pool: i64 = sqlx::query_scalar("SELECT count(*) FROM task_outbox")
+        .fetch_one(&pooled)
+        .await
+        .unwrap();
+    assert_eq!(in_pool, 0);
+    silo_db.close().await;
+    pooled.close().await;
+    service.finish(&env).await;
+    remove_silo(&env, &database, &role).await;
+}
