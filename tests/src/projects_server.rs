@@ -58,7 +58,10 @@ impl ProjectsServer {
         auth: &AuthServer,
         options: ProjectsOptions,
     ) -> ProjectsServer {
+        // Every dependency the service talks to answers, or the test fails here with the command
+        // that starts it (the relays and workers would only retry quietly).
         env.ensure_kafka().await;
+        let _ = env.rabbitmq().await.close(0, "checked".into()).await;
         let (database, database_url) = fresh_database_url(env, "projects").await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
