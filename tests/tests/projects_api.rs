@@ -25,23 +25,79 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn projects_tasks_and_comments_with_pagination_and_filters() {
-    saascript_common::http::config::init_logging("pretty");
-    let env = TestEnv::new();
-    let auth = AuthServer::start(&env).await;
-    let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 100).await;
-    let alice = tenant.token(&auth, "user-alice", &["member"]).await;
-    let admin = tenant.token(&auth, "user-admin", &["admin"]).await;
+/// A service, a tenant (maxProjects 100) and two of its users: a member and an admin.
+struct Setup {
+    env: TestEnv,
+    service: ProjectsServer,
+    tenant: ProjectsTenant,
+    alice: String,
+    admin: String,
+    _auth: AuthServer,
+}
 
+impl Setup {
+    async fn start() -> Setup {
+        saascript_common::http::config::init_logging("pretty");
+        let env = TestEnv::new();
+        let auth = AuthServer::start(&env).await;
+        let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
+        let tenant = ProjectsTenant::create(&env, "pooled", 100).await;
+        let alice = tenant.token(&auth, "user-alice", &["member"]).await;
+        let admin = tenant.token(&auth, "user-admin", &["admin"]).await;
+        Setup {
+            env,
+            service,
+            tenant,
+            alice,
+            admin,
+            _auth: auth,
+        }
+    }
+
+    /// Creates projects named `names` as alice; returns their ids.
+    async fn projects(&self, names: &[&str]) -> Vec<String> {
+        let mut ids = vec![];
+        for name in names {
+            let (status, project) = self
+                .service
+                .post("/projects", &self.alice, json!({ "name": name }))
+                .await;
+            assert_eq!(status, 201, "{project}");
+            ids.push(project["id"].as_str().unwrap().to_string());
+        }
+        ids
+    }
+
+    /// Creates a task titled `title` in `project` as alice; returns its id.
+    async fn task(&self, project: &str, title: &str) -> String {
+        let (status, task) = self
+            .service
+            .post(
+                &format!("/projects/{project}/tasks"),
+                &self.alice,
+                json!({ "title": title }),
+            )
+            .await;
+        assert_eq!(status, 201, "{task}");
+        task["id"].as_str().unwrap().to_string()
+    }
+
+    async fn finish(self) {
+        self.service.finish(&self.env).await;
+    }
+}
+
+#[tokio::test]
+async fn projects_are_paged_by_cursor_filtered_by_name_and_changed() {
+    let setup = Setup::start().await;
+    let (service, alice) = (&setup.service, &setup.alice);
     // Five projects, read back three pages of two.
     let mut created = vec![];
     for n in 0..5 {
         let (status, project) = service
             .post(
                 "/projects",
-                &alice,
+                alice,
                 json!({ "name": format!("Project {n}"), "description": "d" }),
             )
             .await;
@@ -52,7 +108,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let mut seen = vec![];
     let mut path = "/projects?limit=2".to_string();
     loop {
-        let (status, page) = service.get(&path, &alice).await;
+        let (status, page) = service.get(&path, alice).await;
         assert_eq!(status, 200, "{page}");
         assert!(page["items"].as_array().unwrap().len() <= 2);
         seen.extend(ids(&page));
@@ -62,17 +118,17 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         }
     }
     assert_eq!(seen, created, "every project once, oldest first");
-    let (_, filtered) = service.get("/projects?q=PROJECT%203", &alice).await;
+    let (_, filtered) = service.get("/projects?q=PROJECT%203", alice).await;
     assert_eq!(ids(&filtered), vec![created[3].clone()]);
 
     // Read, change, and what does not exist.
     let project = &created[0];
-    let (status, read) = service.get(&format!("/projects/{project}"), &alice).await;
+    let (status, read) = service.get(&format!("/projects/{project}"), alice).await;
     assert_eq!((status, read["name"].as_str()), (200, Some("Project 0")));
     let (status, changed) = service
         .patch(
             &format!("/projects/{project}"),
-            &alice,
+            alice,
             json!({ "name": "Renamed" }),
         )
         .await;
@@ -82,11 +138,20 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         "{changed}"
     );
     assert_eq!(changed["description"], "d");
-    let (status, missing) = service.get(&format!("/projects/{MISSING}"), &alice).await;
+    let (status, missing) = service.get(&format!("/projects/{MISSING}"), alice).await;
     assert_eq!((status, missing["code"].as_str()), (404, Some("not_found")));
-    let (status, bad) = service.get("/projects/not-a-uuid", &alice).await;
+    let (status, bad) = service.get("/projects/not-a-uuid", alice).await;
     assert_eq!((status, bad["code"].as_str()), (400, Some("path_invalid")));
 
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn tasks_are_filtered_by_status_assignee_and_due_date_and_assignees_are_members() {
+    let setup = Setup::start().await;
+    let (service, alice, admin) = (&setup.service, &setup.alice, &setup.admin);
+    let created = setup.projects(&["Work", "Other"]).await;
+    let project = &created[0];
     // Tasks, filtered by status, assignee and due date.
     let tasks_path = format!("/projects/{project}/tasks");
     let specs = [
@@ -99,7 +164,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         let (status, task) = service
             .post(
                 &tasks_path,
-                &alice,
+                alice,
                 json!({ "title": title, "status": status_, "assigneeId": assignee, "dueDate": due }),
             )
             .await;
@@ -109,18 +174,18 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         task_ids.push(task["id"].as_str().unwrap().to_string());
     }
     let (_, done) = service
-        .get(&format!("{tasks_path}?status=done"), &alice)
+        .get(&format!("{tasks_path}?status=done"), alice)
         .await;
     assert_eq!(ids(&done), vec![task_ids[2].clone()]);
     let (_, mine) = service
-        .get(&format!("{tasks_path}?assigneeId=user-alice"), &alice)
+        .get(&format!("{tasks_path}?assigneeId=user-alice"), alice)
         .await;
     assert_eq!(ids(&mine), vec![task_ids[0].clone(), task_ids[2].clone()]);
     let (_, due) = service
-        .get(&format!("{tasks_path}?dueBefore=2026-12-10"), &alice)
+        .get(&format!("{tasks_path}?dueBefore=2026-12-10"), alice)
         .await;
     assert_eq!(ids(&due), vec![task_ids[0].clone()]);
-    let (_, first) = service.get(&format!("{tasks_path}?limit=1"), &alice).await;
+    let (_, first) = service.get(&format!("{tasks_path}?limit=1"), alice).await;
     assert_eq!(ids(&first), vec![task_ids[0].clone()]);
     assert_eq!(first["nextCursor"].as_str(), Some(task_ids[0].as_str()));
 
@@ -128,19 +193,19 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, refused) = service
         .post(
             &tasks_path,
-            &alice,
+            alice,
             json!({ "title": "x", "assigneeId": "user-stranger" }),
         )
         .await;
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["field"], "assigneeId");
     // A member the service has seen (the admin, by its own request) can be assigned.
-    let (status, _) = service.get("/projects", &admin).await;
+    let (status, _) = service.get("/projects", admin).await;
     assert_eq!(status, 200);
     let (status, _) = service
         .post(
             &format!("/projects/{}/tasks", created[1]),
-            &admin,
+            admin,
             json!({ "title": "by admin" }),
         )
         .await;
@@ -149,7 +214,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, changed) = service
         .patch(
             &format!("{tasks_path}/{task}"),
-            &alice,
+            alice,
             json!({ "status": "done", "assigneeId": "user-admin", "dueDate": null }),
         )
         .await;
@@ -165,7 +230,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, refused) = service
         .patch(
             &format!("{tasks_path}/{task}"),
-            &alice,
+            alice,
             json!({ "assigneeId": "user-stranger" }),
         )
         .await;
@@ -174,25 +239,44 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         (422, Some("assigneeId"))
     );
 
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn comments_are_paged_by_cursor() {
+    let setup = Setup::start().await;
+    let (service, alice) = (&setup.service, &setup.alice);
+    let project = &setup.projects(&["Talk"]).await[0];
+    let task = setup.task(project, "Discuss").await;
+    let tasks_path = format!("/projects/{project}/tasks");
     // Comments.
     let comments_path = format!("{tasks_path}/{task}/comments");
     for body in ["first", "second", "third"] {
         let (status, comment) = service
-            .post(&comments_path, &alice, json!({ "body": body }))
+            .post(&comments_path, alice, json!({ "body": body }))
             .await;
         assert_eq!(status, 201, "{comment}");
     }
     let (_, page) = service
-        .get(&format!("{comments_path}?limit=2"), &alice)
+        .get(&format!("{comments_path}?limit=2"), alice)
         .await;
     assert_eq!(page["items"][1]["body"], "second");
     let cursor = page["nextCursor"].as_str().unwrap();
     let (_, rest) = service
-        .get(&format!("{comments_path}?cursor={cursor}"), &alice)
+        .get(&format!("{comments_path}?cursor={cursor}"), alice)
         .await;
     assert_eq!(rest["items"][0]["body"], "third");
     assert!(rest["nextCursor"].is_null());
 
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_problem() {
+    let setup = Setup::start().await;
+    let (service, alice) = (&setup.service, &setup.alice);
+    let project = &setup.projects(&["Inputs"]).await[0];
+    let tasks_path = format!("/projects/{project}/tasks");
     // Input the service refuses, each as a problem and never a 5xx.
     for (body, code, field) in [
         (json!({ "name": "" }), "invalid_input", "name"),
@@ -204,7 +288,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
             "owner",
         ),
     ] {
-        let (status, problem) = service.post("/projects", &alice, body.clone()).await;
+        let (status, problem) = service.post("/projects", alice, body.clone()).await;
         assert_eq!(status, 422, "{body}: {problem}");
         assert_eq!(problem["code"], code, "{body}: {problem}");
         assert_eq!(problem["field"], field, "{body}: {problem}");
@@ -212,7 +296,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, problem) = service
         .post(
             &tasks_path,
-            &alice,
+            alice,
             json!({ "title": "t", "dueDate": "2026-02-30" }),
         )
         .await;
@@ -220,7 +304,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, problem) = service
         .post(
             &tasks_path,
-            &alice,
+            alice,
             json!({ "title": "t", "status": "blocked" }),
         )
         .await;
@@ -236,7 +320,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         "status=blocked",
         "dueBefore=soon",
     ] {
-        let (status, problem) = service.get(&format!("{tasks_path}?{query}"), &alice).await;
+        let (status, problem) = service.get(&format!("{tasks_path}?{query}"), alice).await;
         assert!(
             status == 400 || status == 422,
             "{query}: {status} {problem}"
@@ -246,34 +330,66 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
     let (status, _) = service.get("/projects", "not-a-token").await;
     assert_eq!(status, 401);
 
-    // Deleting a project takes an owner or admin, and takes its tasks and comments along.
-    let (status, refused) = service
-        .delete(&format!("/projects/{project}"), &alice)
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn deleting_a_project_takes_an_owner_or_admin_and_every_change_is_an_event() {
+    let setup = Setup::start().await;
+    let (service, alice, admin) = (&setup.service, &setup.alice, &setup.admin);
+    let project = &setup.projects(&["Doomed"]).await[0];
+    let tasks_path = format!("/projects/{project}/tasks");
+    let task_ids = [
+        setup.task(project, "first").await,
+        setup.task(project, "second").await,
+    ];
+    let task = &task_ids[0];
+    let (status, _) = service
+        .patch(
+            &format!("/projects/{project}"),
+            alice,
+            json!({ "name": "Renamed" }),
+        )
         .await;
+    assert_eq!(status, 200);
+    let (status, _) = service
+        .patch(
+            &format!("{tasks_path}/{task}"),
+            alice,
+            json!({ "status": "done" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = service
+        .post(
+            &format!("{tasks_path}/{task}/comments"),
+            alice,
+            json!({ "body": "bye" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // Deleting a project takes an owner or admin, and takes its tasks and comments along.
+    let (status, refused) = service.delete(&format!("/projects/{project}"), alice).await;
     assert_eq!(
         (status, refused["code"].as_str()),
         (403, Some("role_required"))
     );
     let (status, _) = service
-        .delete(&format!("{tasks_path}/{}", task_ids[1]), &alice)
+        .delete(&format!("{tasks_path}/{}", task_ids[1]), alice)
         .await;
     assert_eq!(status, 204, "any member deletes a task");
-    let (status, _) = service
-        .delete(&format!("/projects/{project}"), &admin)
-        .await;
+    let (status, _) = service.delete(&format!("/projects/{project}"), admin).await;
     assert_eq!(status, 204);
-    let (status, _) = service.get(&format!("{tasks_path}/{task}"), &alice).await;
+    let (status, _) = service.get(&format!("{tasks_path}/{task}"), alice).await;
     assert_eq!(status, 404);
-    let (status, _) = service
-        .delete(&format!("/projects/{project}"), &admin)
-        .await;
+    let (status, _) = service.delete(&format!("/projects/{project}"), admin).await;
     assert_eq!(status, 404);
 
     // Every change was recorded as a projects.* event of this tenant.
-    let owner = service.owner_pool(&env).await;
+    let owner = service.owner_pool(&setup.env).await;
     let types: HashSet<String> =
         sqlx::query_scalar("SELECT event->>'type' FROM event_outbox WHERE event->>'tenant' = $1")
-            .bind(tenant.name())
+            .bind(setup.tenant.name())
             .fetch_all(&owner)
             .await
             .unwrap()
@@ -294,7 +410,7 @@ async fn projects_tasks_and_comments_with_pagination_and_filters() {
         );
     }
     owner.close().await;
-    service.finish(&env).await;
+    setup.finish().await;
 }
 
 #[tokio::test]
@@ -466,6 +582,32 @@ async fn a_suspended_tenant_reads_but_cannot_write() {
     let (status, listed) = service.get("/projects", &token).await;
     assert_eq!(status, 200);
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    // Suspended by the operator for a payment lapse (the Suspended condition), with the spec
+    // itself no longer suspended: still no writes.
+    tenant.set_suspended(false).await;
+    tenant
+        .set_status(json!({ "conditions": [{
+            "type": "Suspended", "status": "True", "reason": "PaymentLapsed",
+            "message": "payment lapsed", "lastTransitionTime": "2026-12-01T00:00:00Z",
+        }] }))
+        .await;
+    wait::until(
+        Duration::from_secs(20),
+        "the service to see the Suspended condition without spec.suspended",
+        || async {
+            let live = service.state.tenants.get(tenant.name())?;
+            (!live.spec.suspended && saascript_common::tenants::is_suspended(&live)).then_some(())
+        },
+    )
+    .await;
+    let (status, problem) = service
+        .post("/projects", &token, json!({ "name": "lapsed" }))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("tenant_suspended"))
+    );
     service.finish(&env).await;
 }
 
