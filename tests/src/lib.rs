@@ -21,6 +21,7 @@ pub mod kafka_topics;
 pub mod maildir;
 pub mod operator;
 pub mod private_api_server;
+pub mod profiles_server;
 pub mod projects_fixture;
 pub mod projects_server;
 pub mod raw_http;
@@ -30,6 +31,7 @@ pub mod tenant_credentials;
 pub mod tenant_guard;
 pub mod tenants;
 pub mod test_env;
+pub mod token_issuer;
 pub mod unique;
 pub mod wait;
 
