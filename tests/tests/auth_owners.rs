@@ -166,9 +166,19 @@ async fn an_invited_member_declared_owner_keeps_the_invited_role_when_removed() 
     auth.add_member(&invited_id, tenant.name(), "member").await;
 
     declare_owners(&tenant, &[&first, &invited]).await;
-    wait_members(&auth, &tenant.uid, &[(&first, "owner"), (&invited, "owner")]).await;
+    wait_members(
+        &auth,
+        &tenant.uid,
+        &[(&first, "owner"), (&invited, "owner")],
+    )
+    .await;
     declare_owners(&tenant, &[&first]).await;
-    wait_members(&auth, &tenant.uid, &[(&first, "owner"), (&invited, "member")]).await;
+    wait_members(
+        &auth,
+        &tenant.uid,
+        &[(&first, "owner"), (&invited, "member")],
+    )
+    .await;
 }
 
 #[tokio::test]

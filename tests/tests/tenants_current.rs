@@ -50,7 +50,13 @@ async fn signed_up(http: &reqwest::Client, auth: &AuthServer, service: &TenantsS
     }
 }
 
-fn assert_problem(status: StatusCode, content_type: &str, body: &Value, want: StatusCode, code: &str) {
+fn assert_problem(
+    status: StatusCode,
+    content_type: &str,
+    body: &Value,
+    want: StatusCode,
+    code: &str,
+) {
     assert_eq!(status, want, "{body}");
     assert_eq!(content_type, "application/problem+json", "{body}");
     assert_eq!(body["code"], code, "{body}");
@@ -96,7 +102,13 @@ async fn owners_change_and_delete_their_tenant_and_members_only_read_it() {
                 .json(&body),
         )
         .await;
-        assert_problem(status, &content_type, &refused, StatusCode::UNPROCESSABLE_ENTITY, code);
+        assert_problem(
+            status,
+            &content_type,
+            &refused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+        );
     }
 
     // A member reads the tenant and its members, and changes nothing.
@@ -113,7 +125,13 @@ async fn owners_change_and_delete_their_tenant_and_members_only_read_it() {
             .json(&json!({ "displayName": "Mine now" })),
     )
     .await;
-    assert_problem(status, &content_type, &refused, StatusCode::FORBIDDEN, "owner_required");
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::FORBIDDEN,
+        "owner_required",
+    );
     let (status, _, members) = call(
         http.get(service.url("/tenants/current/members"))
             .header("authorization", &member_bearer),
@@ -126,21 +144,45 @@ async fn owners_change_and_delete_their_tenant_and_members_only_read_it() {
         .iter()
         .map(|m| (m["email"].as_str().unwrap(), m["role"].as_str().unwrap()))
         .collect();
-    assert_eq!(listed, [(owner.email.as_str(), "owner"), (member_email.as_str(), "member")]);
+    assert_eq!(
+        listed,
+        [
+            (owner.email.as_str(), "owner"),
+            (member_email.as_str(), "member")
+        ]
+    );
 
     // A token of another Tenant of this name (another uid) sees nothing of this one.
-    let stranger = sign_access_token(&auth, &owner.user, Some(&owner.name), Some("another-uid"), &["owner"]).await;
+    let stranger = sign_access_token(
+        &auth,
+        &owner.user,
+        Some(&owner.name),
+        Some("another-uid"),
+        &["owner"],
+    )
+    .await;
     for request in [
         http.get(&current),
         http.get(service.url("/tenants/current/events")),
     ] {
         let (status, content_type, refused) =
             call(request.header("authorization", format!("Bearer {stranger}"))).await;
-        assert_problem(status, &content_type, &refused, StatusCode::NOT_FOUND, "tenant_not_found");
+        assert_problem(
+            status,
+            &content_type,
+            &refused,
+            StatusCode::NOT_FOUND,
+            "tenant_not_found",
+        );
     }
-    let (status, content_type, refused) =
-        call(http.get(&current)).await;
-    assert_problem(status, &content_type, &refused, StatusCode::UNAUTHORIZED, "token_missing");
+    let (status, content_type, refused) = call(http.get(&current)).await;
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::UNAUTHORIZED,
+        "token_missing",
+    );
 
     // Deletion: the name typed back, and never while preventDeletion is set.
     let delete = |confirm: &str| {
@@ -149,29 +191,62 @@ async fn owners_change_and_delete_their_tenant_and_members_only_read_it() {
             .json(&json!({ "confirm": confirm }))
     };
     let (status, content_type, refused) = call(delete("not-the-name")).await;
-    assert_problem(status, &content_type, &refused, StatusCode::UNPROCESSABLE_ENTITY, "confirmation_mismatch");
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "confirmation_mismatch",
+    );
     let (status, content_type, refused) = call(
         http.delete(&current)
             .header("authorization", &member_bearer)
             .json(&json!({ "confirm": owner.name })),
     )
     .await;
-    assert_problem(status, &content_type, &refused, StatusCode::FORBIDDEN, "owner_required");
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::FORBIDDEN,
+        "owner_required",
+    );
     tenants
-        .patch(&owner.name, &PatchParams::default(), &Patch::Merge(json!({ "spec": { "preventDeletion": true } })))
+        .patch(
+            &owner.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "preventDeletion": true } })),
+        )
         .await
         .unwrap();
     let (status, content_type, refused) = call(delete(&owner.name)).await;
-    assert_problem(status, &content_type, &refused, StatusCode::CONFLICT, "deletion_prevented");
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::CONFLICT,
+        "deletion_prevented",
+    );
     tenants
-        .patch(&owner.name, &PatchParams::default(), &Patch::Merge(json!({ "spec": { "preventDeletion": false } })))
+        .patch(
+            &owner.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "preventDeletion": false } })),
+        )
         .await
         .unwrap();
     let (status, _, deleted) = call(delete(&owner.name)).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{deleted}");
     wait_gone(&tenants, &owner.name).await;
-    let (status, content_type, refused) = call(http.get(&current).header("authorization", &owner.bearer)).await;
-    assert_problem(status, &content_type, &refused, StatusCode::NOT_FOUND, "tenant_not_found");
+    let (status, content_type, refused) =
+        call(http.get(&current).header("authorization", &owner.bearer)).await;
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::NOT_FOUND,
+        "tenant_not_found",
+    );
 }
 
 #[tokio::test]
@@ -198,16 +273,66 @@ async fn sign_up_refuses_bad_input_with_problems_and_admins_choose_plan_and_owne
     };
     let name = unique_name("refused");
     for (key, body, want, code) in [
-        (None, json!({ "name": name, "displayName": "X" }), StatusCode::BAD_REQUEST, "idempotency_key_required"),
-        (Some("k 1"), json!({ "name": name, "displayName": "X" }), StatusCode::BAD_REQUEST, "idempotency_key_invalid"),
-        (Some("k1"), json!({ "name": "Not-DNS", "displayName": "X" }), StatusCode::UNPROCESSABLE_ENTITY, "name_invalid"),
-        (Some("k1"), json!({ "name": "a".repeat(41), "displayName": "X" }), StatusCode::UNPROCESSABLE_ENTITY, "name_invalid"),
-        (Some("k1"), json!({ "name": name, "displayName": " " }), StatusCode::UNPROCESSABLE_ENTITY, "display_name_invalid"),
-        (Some("k1"), json!({ "name": name, "displayName": "X", "plan": "pro" }), StatusCode::UNPROCESSABLE_ENTITY, "plan_needs_billing"),
-        (Some("k1"), json!({ "name": name, "displayName": "X", "plan": "gold" }), StatusCode::UNPROCESSABLE_ENTITY, "plan_unknown"),
-        (Some("k1"), json!({ "name": name, "displayName": "X", "owners": ["a@b.io"] }), StatusCode::UNPROCESSABLE_ENTITY, "owners_not_allowed"),
-        (Some("k1"), json!({ "name": name }), StatusCode::UNPROCESSABLE_ENTITY, "json_invalid"),
-        (Some("k1"), json!(["not", "an", "object"]), StatusCode::UNPROCESSABLE_ENTITY, "json_invalid"),
+        (
+            None,
+            json!({ "name": name, "displayName": "X" }),
+            StatusCode::BAD_REQUEST,
+            "idempotency_key_required",
+        ),
+        (
+            Some("k 1"),
+            json!({ "name": name, "displayName": "X" }),
+            StatusCode::BAD_REQUEST,
+            "idempotency_key_invalid",
+        ),
+        (
+            Some("k1"),
+            json!({ "name": "Not-DNS", "displayName": "X" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name_invalid",
+        ),
+        (
+            Some("k1"),
+            json!({ "name": "a".repeat(41), "displayName": "X" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name_invalid",
+        ),
+        (
+            Some("k1"),
+            json!({ "name": name, "displayName": " " }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "display_name_invalid",
+        ),
+        (
+            Some("k1"),
+            json!({ "name": name, "displayName": "X", "plan": "pro" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "plan_needs_billing",
+        ),
+        (
+            Some("k1"),
+            json!({ "name": name, "displayName": "X", "plan": "gold" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "plan_unknown",
+        ),
+        (
+            Some("k1"),
+            json!({ "name": name, "displayName": "X", "owners": ["a@b.io"] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owners_not_allowed",
+        ),
+        (
+            Some("k1"),
+            json!({ "name": name }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "json_invalid",
+        ),
+        (
+            Some("k1"),
+            json!(["not", "an", "object"]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "json_invalid",
+        ),
     ] {
         let (status, content_type, refused) = call(post(key, body)).await;
         assert_problem(status, &content_type, &refused, want, code);
@@ -219,7 +344,13 @@ async fn sign_up_refuses_bad_input_with_problems_and_admins_choose_plan_and_owne
             .body("{"),
     )
     .await;
-    assert_problem(status, &content_type, &refused, StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type_unsupported");
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "content_type_unsupported",
+    );
     let (status, _, availability) = call(
         http.get(service.url("/tenants/availability?name=Not-DNS"))
             .header("authorization", &bearer),
@@ -232,7 +363,13 @@ async fn sign_up_refuses_bad_input_with_problems_and_admins_choose_plan_and_owne
             .header("authorization", &bearer),
     )
     .await;
-    assert_problem(status, &content_type, &refused, StatusCode::BAD_REQUEST, "query_invalid");
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::BAD_REQUEST,
+        "query_invalid",
+    );
     // Nothing was created by any of these.
     assert!(tenants.get_opt(&name).await.unwrap().is_none());
 
@@ -250,12 +387,28 @@ async fn sign_up_refuses_bad_input_with_problems_and_admins_choose_plan_and_owne
     assert_eq!(created["spec"]["isolation"], "siloed");
     assert_eq!(created["spec"]["owners"], json!(["cto@big.example"]));
     // The name is taken now, for anyone.
-    let (status, content_type, refused) = call(post(Some("k2"), json!({ "name": name, "displayName": "X" }))).await;
-    assert_problem(status, &content_type, &refused, StatusCode::CONFLICT, "name_taken");
-    tenants.delete(&name, &DeleteParams::default()).await.unwrap();
+    let (status, content_type, refused) = call(post(
+        Some("k2"),
+        json!({ "name": name, "displayName": "X" }),
+    ))
+    .await;
+    assert_problem(
+        status,
+        &content_type,
+        &refused,
+        StatusCode::CONFLICT,
+        "name_taken",
+    );
+    tenants
+        .delete(&name, &DeleteParams::default())
+        .await
+        .unwrap();
     wait_gone(&tenants, &name).await;
 
     let (status, _, openapi) = call(http.get(service.url("/tenants/openapi.json"))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(openapi["paths"]["/tenants/current/events"].is_object(), "{openapi}");
+    assert!(
+        openapi["paths"]["/tenants/current/events"].is_object(),
+        "{openapi}"
+    );
 }

@@ -138,11 +138,18 @@ async fn a_verified_user_signs_up_and_watches_the_tenant_get_ready() {
     let events = read_events(stream, PROVISIONING).await;
     let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names.last(), Some(&"ready"), "{events:?}");
-    for system in ["NamespaceReady", "DatabaseReady", "QueueReady", "TopicsReady", "TableReady", "CacheReady"] {
+    for system in [
+        "NamespaceReady",
+        "DatabaseReady",
+        "QueueReady",
+        "TopicsReady",
+        "TableReady",
+        "CacheReady",
+    ] {
         assert!(
-            events
-                .iter()
-                .any(|(name, data)| name == "condition" && data["type"] == system && data["status"] == "True"),
+            events.iter().any(|(name, data)| name == "condition"
+                && data["type"] == system
+                && data["status"] == "True"),
             "no {system} event in {events:?}"
         );
     }

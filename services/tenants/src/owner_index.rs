@@ -21,7 +21,10 @@ impl OwnerIndex {
     /// The index and the watch that fills it (the caller runs the watch, as background work).
     pub fn new(
         tenants: Api<Tenant>,
-    ) -> (OwnerIndex, impl std::future::Future<Output = ()> + Send + 'static) {
+    ) -> (
+        OwnerIndex,
+        impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
         let (store, writer) = reflector::store();
         let watch = reflector::reflector(writer, watcher(tenants, watcher::Config::default()))
             .default_backoff()

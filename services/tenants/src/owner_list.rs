@@ -60,7 +60,9 @@ mod tests {
     #[test]
     fn an_empty_list_or_a_bad_address_is_refused() {
         assert!(normalize(&[]).is_err());
-        for bad in ["", "a", "a@b", "@b.io", "a@.io", "a@b.", "a b@c.io", "a@b@c.io"] {
+        for bad in [
+            "", "a", "a@b", "@b.io", "a@.io", "a@b.", "a b@c.io", "a@b@c.io",
+        ] {
             assert!(normalize(&list(&[bad])).is_err(), "{bad}");
         }
         let many: Vec<String> = (0..21).map(|i| format!("o{i}@x.io")).collect();

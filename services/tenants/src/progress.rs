@@ -119,7 +119,12 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
     use saascript_crds::TenantStatus;
 
-    fn tenant(uid: &str, generation: i64, phase: TenantPhase, conditions: &[(&str, ConditionStatus, &str)]) -> Tenant {
+    fn tenant(
+        uid: &str,
+        generation: i64,
+        phase: TenantPhase,
+        conditions: &[(&str, ConditionStatus, &str)],
+    ) -> Tenant {
         let mut tenant: Tenant = serde_json::from_value(serde_json::json!({
             "apiVersion": "saascript.io/v1alpha1", "kind": "Tenant",
             "metadata": { "name": "acme", "uid": uid, "generation": generation },
@@ -146,36 +151,72 @@ mod tests {
     #[test]
     fn each_change_is_one_step_and_ready_ends() {
         let mut progress = Progress::new("u1");
-        let first = progress.observe(&tenant("u1", 1, TenantPhase::Provisioning, &[
-            ("NamespaceReady", True, "Created"),
-            ("DatabaseReady", False, "Creating"),
-        ]));
+        let first = progress.observe(&tenant(
+            "u1",
+            1,
+            TenantPhase::Provisioning,
+            &[
+                ("NamespaceReady", True, "Created"),
+                ("DatabaseReady", False, "Creating"),
+            ],
+        ));
         assert_eq!(first.len(), 2);
-        let again = progress.observe(&tenant("u1", 1, TenantPhase::Provisioning, &[
-            ("NamespaceReady", True, "Created"),
-            ("DatabaseReady", False, "Creating"),
-        ]));
+        let again = progress.observe(&tenant(
+            "u1",
+            1,
+            TenantPhase::Provisioning,
+            &[
+                ("NamespaceReady", True, "Created"),
+                ("DatabaseReady", False, "Creating"),
+            ],
+        ));
         assert!(again.is_empty(), "nothing changed: {again:?}");
-        let done = progress.observe(&tenant("u1", 1, TenantPhase::Ready, &[
-            ("NamespaceReady", True, "Created"),
-            ("DatabaseReady", True, "Created"),
-            ("Ready", True, "Provisioned"),
-        ]));
-        assert_eq!(done.iter().map(Step::name).collect::<Vec<_>>(), ["condition", "condition", "ready"]);
+        let done = progress.observe(&tenant(
+            "u1",
+            1,
+            TenantPhase::Ready,
+            &[
+                ("NamespaceReady", True, "Created"),
+                ("DatabaseReady", True, "Created"),
+                ("Ready", True, "Provisioned"),
+            ],
+        ));
+        assert_eq!(
+            done.iter().map(Step::name).collect::<Vec<_>>(),
+            ["condition", "condition", "ready"]
+        );
         assert!(progress.is_done());
-        assert!(progress.observe(&tenant("u1", 1, TenantPhase::Ready, &[])).is_empty());
+        assert!(
+            progress
+                .observe(&tenant("u1", 1, TenantPhase::Ready, &[]))
+                .is_empty()
+        );
     }
 
     #[test]
     fn a_failure_ends_with_its_reason() {
         let mut progress = Progress::new("u1");
-        let steps = progress.observe(&tenant("u1", 2, TenantPhase::Failed, &[("Ready", False, "UnknownPlan")]));
-        assert_eq!(steps.last(), Some(&Step::Failed { reason: "UnknownPlan".into(), message: String::new() }));
+        let steps = progress.observe(&tenant(
+            "u1",
+            2,
+            TenantPhase::Failed,
+            &[("Ready", False, "UnknownPlan")],
+        ));
+        assert_eq!(
+            steps.last(),
+            Some(&Step::Failed {
+                reason: "UnknownPlan".into(),
+                message: String::new()
+            })
+        );
     }
 
     #[test]
     fn another_uid_is_gone() {
         let mut progress = Progress::new("u1");
-        assert_eq!(progress.observe(&tenant("u2", 1, TenantPhase::Ready, &[])), [Step::Gone]);
+        assert_eq!(
+            progress.observe(&tenant("u2", 1, TenantPhase::Ready, &[])),
+            [Step::Gone]
+        );
     }
 }

@@ -40,7 +40,16 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused() {
-        for bad in ["", "Acme", "2acme", "acme-", "ac_me", "ac me", "ácme", &"a".repeat(41)] {
+        for bad in [
+            "",
+            "Acme",
+            "2acme",
+            "acme-",
+            "ac_me",
+            "ac me",
+            "ácme",
+            &"a".repeat(41),
+        ] {
             assert!(problem_with(bad).is_some(), "{bad}");
         }
     }

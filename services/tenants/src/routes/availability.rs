@@ -12,6 +12,7 @@ use crate::error::{Result, TenantsError};
 use crate::{AppState, tenant_name};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NameQuery {
     /// The name to check.

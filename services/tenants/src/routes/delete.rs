@@ -50,7 +50,9 @@ pub async fn delete(
     if tenant.spec.prevent_deletion {
         return Err(TenantsError::Conflict {
             code: "deletion_prevented",
-            message: "the tenant is protected from deletion (spec.preventDeletion); ask a platform admin".into(),
+            message:
+                "the tenant is protected from deletion (spec.preventDeletion); ask a platform admin"
+                    .into(),
         });
     }
     // Only the Tenant that was read (this uid): never a later one of the same name.

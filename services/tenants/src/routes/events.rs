@@ -10,9 +10,11 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::channel::mpsc;
+use futures::stream::BoxStream;
 use futures::{SinkExt, Stream, StreamExt};
 use kube::runtime::watcher::{self, Event as WatchEvent};
 use kube::runtime::{WatchStreamExt, watcher as watch};
+use saascript_crds::Tenant;
 use serde_json::json;
 
 use crate::caller::TenantCaller;
@@ -26,7 +28,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Provisioning progress of the caller's tenant.
 #[utoipa::path(get, path = "/tenants/current/events", tag = "tenants", security(("bearer" = [])),
     responses(
-        (status = 200, description = "text/event-stream: `condition` events (data: the condition), then one of `ready`, `failed` (data: reason and message) or `gone`", content_type = "text/event-stream"),
+        (status = 200, description = "text/event-stream: `condition` events (data: the condition), then one of `ready`, `failed` (data: reason and message) or `gone`"),
         (status = 401, description = "token_missing, token_invalid or token_expired"),
         (status = 403, description = "tenant_required"),
         (status = 404, description = "tenant_not_found"),
@@ -44,7 +46,8 @@ pub async fn events(
         state.tenants.clone(),
         watcher::Config::default().fields(&format!("metadata.name={}", caller.tenant)),
     )
-    .default_backoff();
+    .default_backoff()
+    .boxed();
     let name = caller.tenant.clone();
     // Ends when the stream ends, or as soon as the client has gone (a send fails).
     tokio::spawn(async move {
@@ -55,13 +58,12 @@ pub async fn events(
             tracing::debug!(tenant = %name, "a provisioning stream reached its limit");
         }
     });
-    Ok(Sse::new(receiver.map(Ok)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    Ok(Sse::new(receiver.map(Ok::<Event, Infallible>))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
 async fn follow(
-    mut watched: impl Stream<Item = Result<WatchEvent<saascript_crds::Tenant>, watcher::Error>>
-    + Unpin
-    + Send,
+    mut watched: BoxStream<'static, Result<WatchEvent<Tenant>, watcher::Error>>,
     mut progress: Progress,
     mut sender: mpsc::Sender<Event>,
 ) {

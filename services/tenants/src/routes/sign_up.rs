@@ -47,6 +47,13 @@ struct Understood<'a> {
 
 const PLATFORM_ADMIN: &str = "platform-admin";
 
+/// 201, with the tenant's place (`Location`) and its view.
+type Created = (
+    StatusCode,
+    [(header::HeaderName, &'static str); 1],
+    Json<TenantView>,
+);
+
 /// Creates a tenant with the caller as its owner.
 #[utoipa::path(post, path = "/tenants", tag = "tenants", security(("bearer" = [])),
     request_body = SignUp,
@@ -63,7 +70,7 @@ pub async fn sign_up(
     caller: Caller,
     IdempotencyKey(key): IdempotencyKey,
     Json(body): Json<SignUp>,
-) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], Json<TenantView>)> {
+) -> Result<Created> {
     let admin = caller.claims.has_role(PLATFORM_ADMIN);
     let name = body.name.trim();
     if let Some(problem) = tenant_name::problem_with(name) {
@@ -78,7 +85,11 @@ pub async fn sign_up(
         .unwrap_or_else(|| state.catalog.default_plan())
         .to_string();
     let plan = state.catalog.plan(&plan_name).ok_or_else(|| {
-        TenantsError::invalid("plan", "plan_unknown", format!("there is no plan {plan_name}"))
+        TenantsError::invalid(
+            "plan",
+            "plan_unknown",
+            format!("there is no plan {plan_name}"),
+        )
     })?;
     if !admin && plan.billing() != Billing::Free {
         return Err(TenantsError::invalid(
@@ -155,7 +166,12 @@ pub async fn sign_up(
         }
         // Taken meanwhile: by a concurrent retry of this very request, or by someone else.
         Err(kube::Error::Api(status)) if status.code == 409 => {
-            match state.tenants.get_opt(name).await.map_err(TenantsError::from_kube)? {
+            match state
+                .tenants
+                .get_opt(name)
+                .await
+                .map_err(TenantsError::from_kube)?
+            {
                 Some(existing) if label_of(&existing) == Some(label.as_str()) => {
                     replay(&existing, &digest)
                 }
@@ -171,9 +187,7 @@ pub async fn sign_up(
     }
 }
 
-fn created_answer(
-    tenant: &Tenant,
-) -> (StatusCode, [(header::HeaderName, &'static str); 1], Json<TenantView>) {
+fn created_answer(tenant: &Tenant) -> Created {
     (
         StatusCode::CREATED,
         [(header::LOCATION, "/tenants/current")],
@@ -192,10 +206,7 @@ async fn created_under(state: &AppState, label: &str) -> Result<Option<Tenant>> 
 }
 
 /// The answer to a retry: the same tenant for the same request, a refusal for another one.
-fn replay(
-    earlier: &Tenant,
-    digest: &str,
-) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], Json<TenantView>)> {
+fn replay(earlier: &Tenant, digest: &str) -> Result<Created> {
     let recorded = earlier
         .metadata
         .annotations

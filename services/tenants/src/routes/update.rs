@@ -58,7 +58,9 @@ pub async fn update(
     current_tenant::require_owner(&state, &caller).await?;
     for _ in 0..ATTEMPTS {
         let mut tenant = current_tenant::read(&state, &caller).await?;
-        let unchanged = display_name.as_ref().is_none_or(|d| *d == tenant.spec.display_name)
+        let unchanged = display_name
+            .as_ref()
+            .is_none_or(|d| *d == tenant.spec.display_name)
             && owners.as_ref().is_none_or(|o| *o == tenant.spec.owners);
         if unchanged {
             return Ok(Json(TenantView::of(&tenant)));
