@@ -329,7 +329,7 @@ async fn sign_up_refuses_bad_input_with_problems_and_admins_choose_plan_and_owne
         ),
         (
             Some("k1"),
-            json!(["not", "an", "object"]),
+            json!("not an object"),
             StatusCode::UNPROCESSABLE_ENTITY,
             "json_invalid",
         ),
