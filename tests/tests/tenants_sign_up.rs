@@ -201,3 +201,38 @@ async fn a_verified_user_signs_up_and_watches_the_tenant_get_ready() {
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
 }
+
+#[tokio::test]
+async fn the_progress_stream_ends_on_a_terminal_failure_with_its_reason() {
+    let env = TestEnv::new();
+    let auth = AuthServer::start(&env).await;
+    install_crds(&auth.kube).await;
+    let run = new_run_id();
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    let service = TenantsServer::start(&env, &auth, "").await;
+    let http = reqwest::Client::new();
+    let email = format!("{}@example.com", unique_name("admin-made"));
+    register_and_verify(&http, &auth, &email).await;
+    // Declared by an admin (as by GitOps) on a plan the catalog does not have.
+    let name = unique_name("failing");
+    let mut manifest =
+        saascript_tests::tenants::tenant_manifest(&name, &run, "pooled", "gold", "Delete");
+    manifest.spec.owners = vec![email.clone()];
+    let tenant = saascript_tests::tenant_guard::TenantGuard::create(&env, &manifest).await;
+    wait_owner(&auth, &tenant.uid, &email).await;
+    let tokens = login(&http, &auth, &email, Some(&name)).await;
+
+    let stream = http
+        .get(service.url("/tenants/current/events"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let events = read_events(stream, PROVISIONING).await;
+    let (last, data) = events.last().expect("at least one event");
+    assert_eq!(last, "failed", "{events:?}");
+    assert_eq!(data["reason"], "UnknownPlan", "{events:?}");
+    drop(tenant);
+    operator.stop().await;
+}
