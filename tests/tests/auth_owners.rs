@@ -33,6 +33,19 @@ async fn members(auth: &AuthServer, uid: &str) -> Vec<(String, String)> {
     .unwrap()
 }
 
+/// How many events of `type_` the outbox holds about the Tenant with this uid.
+async fn events(auth: &AuthServer, type_: &str, uid: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM event_outbox
+         WHERE event->>'type' = $1 AND event->'data'->>'tenant_uid' = $2",
+    )
+    .bind(type_)
+    .bind(uid)
+    .fetch_one(&auth.state.db)
+    .await
+    .unwrap()
+}
+
 async fn wait_members(auth: &AuthServer, uid: &str, expected: &[(&str, &str)]) {
     let expected: Vec<(String, String)> = expected
         .iter()
@@ -110,6 +123,15 @@ async fn owner_memberships_follow_the_declared_list() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
+    // Each change is a fact on the event outbox, committed with it.
+    assert_eq!(
+        events(&auth, "auth.membership.created", &tenant.uid).await,
+        2
+    );
+    assert_eq!(
+        events(&auth, "auth.membership.deleted", &tenant.uid).await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -147,6 +169,10 @@ async fn an_address_verified_after_it_was_declared_becomes_owner_at_verification
     assert_eq!(
         members(&auth, &tenant.uid).await,
         [(late.clone(), "owner".to_string())]
+    );
+    assert_eq!(
+        events(&auth, "auth.membership.created", &tenant.uid).await,
+        1
     );
 }
 

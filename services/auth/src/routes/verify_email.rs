@@ -34,7 +34,7 @@ pub async fn verify_email(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(AuthError::BadEmailToken)?;
-    let owned = owners::grant_declared(&mut tx, user_id, &email).await?;
+    let owned = owners::grant_declared(&mut tx, user_id, &email, state.clock_now()).await?;
     tx.commit().await?;
     tracing::info!(user = %user_id, owned, "email verified");
     Ok(StatusCode::NO_CONTENT)

@@ -16,8 +16,12 @@ use std::time::Duration;
 
 use saascript_common::tenants::LiveTenant;
 use saascript_crds::Tenant;
+use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
+
+use crate::error::Result;
+use crate::events;
 
 /// A transaction-scoped advisory lock that a sync and a verification take in turn. Without it,
 /// a Tenant declaring an address and that address being verified at the same moment could each
@@ -70,7 +74,7 @@ async fn lock(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
 }
 
 /// Makes the owner memberships of the Tenant equal to its declared owners, in one transaction.
-pub async fn sync(db: &PgPool, declared: &DeclaredOwners) -> sqlx::Result<OwnerChanges> {
+pub async fn sync(db: &PgPool, declared: &DeclaredOwners) -> Result<OwnerChanges> {
     let DeclaredOwners { tenant, emails } = declared;
     let mut tx = db.begin().await?;
     lock(&mut tx).await?;
@@ -93,7 +97,7 @@ pub async fn sync(db: &PgPool, declared: &DeclaredOwners) -> sqlx::Result<OwnerC
     // back on); one left from an earlier Tenant of the name (made before this one) is replaced;
     // one made after this Tenant belongs to a later Tenant of the name (this event is late) and
     // is left alone.
-    let granted = sqlx::query(
+    let granted: Vec<Uuid> = sqlx::query_scalar(
         "INSERT INTO memberships (user_id, tenant, tenant_uid, role, owner_declared)
          SELECT u.id, $1, $2, 'owner', true FROM users u
          WHERE u.email_verified AND lower(u.email) = ANY($3)
@@ -111,42 +115,91 @@ pub async fn sync(db: &PgPool, declared: &DeclaredOwners) -> sqlx::Result<OwnerC
          WHERE (memberships.tenant_uid = EXCLUDED.tenant_uid
                 AND NOT (memberships.role = 'owner' AND memberships.owner_declared))
             OR (memberships.tenant_uid IS DISTINCT FROM EXCLUDED.tenant_uid
-                AND memberships.created_at < $4::timestamptz)",
+                AND memberships.created_at < $4::timestamptz)
+         RETURNING user_id",
     )
     .bind(&tenant.name)
     .bind(&tenant.uid)
     .bind(emails)
     .bind(&tenant.created)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let demoted = sqlx::query(
+    .fetch_all(&mut *tx)
+    .await?;
+    let demoted: Vec<(Uuid, String)> = sqlx::query_as(
         "UPDATE memberships m
          SET role = m.role_before_owner, role_before_owner = NULL, owner_declared = false
          FROM users u
          WHERE u.id = m.user_id AND m.tenant_uid = $1 AND m.role = 'owner' AND m.owner_declared
-           AND m.role_before_owner IS NOT NULL AND lower(u.email) <> ALL($2)",
+           AND m.role_before_owner IS NOT NULL AND lower(u.email) <> ALL($2)
+         RETURNING m.user_id, m.role",
     )
     .bind(&tenant.uid)
     .bind(emails)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let removed = sqlx::query(
+    .fetch_all(&mut *tx)
+    .await?;
+    let removed: Vec<Uuid> = sqlx::query_scalar(
         "DELETE FROM memberships m USING users u
          WHERE u.id = m.user_id AND m.tenant_uid = $1 AND m.role = 'owner' AND m.owner_declared
-           AND lower(u.email) <> ALL($2)",
+           AND lower(u.email) <> ALL($2)
+         RETURNING m.user_id",
     )
     .bind(&tenant.uid)
     .bind(emails)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .fetch_all(&mut *tx)
+    .await?;
+    // The facts, committed with the change (as an accepted invitation records its own).
+    let now = now_seconds();
+    for user in &granted {
+        record(
+            &mut tx,
+            "auth.membership.created",
+            tenant,
+            *user,
+            "owner",
+            now,
+        )
+        .await?;
+    }
+    for (user, role) in &demoted {
+        record(&mut tx, "auth.membership.changed", tenant, *user, role, now).await?;
+    }
+    for user in &removed {
+        record(
+            &mut tx,
+            "auth.membership.deleted",
+            tenant,
+            *user,
+            "owner",
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(OwnerChanges {
-        granted,
-        revoked: demoted + removed,
+        granted: granted.len() as u64,
+        revoked: (demoted.len() + removed.len()) as u64,
     })
+}
+
+async fn record(
+    tx: &mut Transaction<'_, Postgres>,
+    type_: &str,
+    tenant: &LiveTenant,
+    user: Uuid,
+    role: &str,
+    now: i64,
+) -> Result<()> {
+    let data =
+        json!({ "user": user, "tenant": tenant.name, "tenant_uid": tenant.uid, "role": role });
+    events::record(tx, type_, Some(&tenant.name), &user.to_string(), data, now).await?;
+    Ok(())
+}
+
+/// The sweep runs without the service's clock (it has no request); an event's time is when it
+/// was recorded.
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Syncs until it succeeds: a list that fails to apply is not dropped, or an owner removed from
@@ -179,19 +232,33 @@ pub async fn grant_declared(
     tx: &mut Transaction<'_, Postgres>,
     user_id: Uuid,
     email: &str,
-) -> sqlx::Result<u64> {
+    now: i64,
+) -> Result<usize> {
     lock(tx).await?;
     // Two rows of one name (a Tenant re-created before the sweep caught up): the later one.
-    Ok(sqlx::query(
+    let granted: Vec<(String, String)> = sqlx::query_as(
         "INSERT INTO memberships (user_id, tenant, tenant_uid, role, owner_declared)
          SELECT DISTINCT ON (d.tenant) $1, d.tenant, d.tenant_uid, 'owner', true
          FROM declared_owners d WHERE d.email = lower($2)
          ORDER BY d.tenant, d.created_at DESC
-         ON CONFLICT (user_id, tenant) DO NOTHING",
+         ON CONFLICT (user_id, tenant) DO NOTHING
+         RETURNING tenant, tenant_uid",
     )
     .bind(user_id)
     .bind(email.trim())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    .fetch_all(&mut **tx)
+    .await?;
+    for (name, uid) in &granted {
+        let data = json!({ "user": user_id, "tenant": name, "tenant_uid": uid, "role": "owner" });
+        events::record(
+            tx,
+            "auth.membership.created",
+            Some(name),
+            &user_id.to_string(),
+            data,
+            now,
+        )
+        .await?;
+    }
+    Ok(granted.len())
 }
