@@ -4,14 +4,14 @@
 //! failure, with its reason), or with `gone` (the Tenant was deleted); and after the configured
 //! limit (`EVENT_STREAM_LIMIT_SECONDS`), when the client reconnects.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::channel::mpsc;
 use futures::stream::BoxStream;
-use futures::{SinkExt, Stream, StreamExt};
+use futures::{Stream, StreamExt, stream};
 use kube::runtime::watcher::{self, Event as WatchEvent};
 use kube::runtime::{WatchStreamExt, watcher as watch};
 use saascript_crds::Tenant;
@@ -39,61 +39,72 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Refused before the stream starts, with a problem, when the tenant is not the caller's.
     let tenant = current_tenant::read(&state, &caller).await?;
-    let uid = tenant.metadata.uid.clone().unwrap_or_default();
-    let (sender, receiver) = mpsc::channel(16);
-    let limit = state.settings.event_stream_limit;
-    let watched = watch(
-        state.tenants.clone(),
-        watcher::Config::default().fields(&format!("metadata.name={}", caller.tenant)),
-    )
-    .default_backoff()
-    .boxed();
-    let name = caller.tenant.clone();
-    // Ends when the stream ends, or as soon as the client has gone (a send fails).
-    tokio::spawn(async move {
-        if tokio::time::timeout(limit, follow(watched, Progress::new(uid), sender))
-            .await
-            .is_err()
-        {
-            tracing::debug!(tenant = %name, "a provisioning stream reached its limit");
+    let following = Following {
+        watched: watch(
+            state.tenants.clone(),
+            watcher::Config::default().fields(&format!("metadata.name={}", caller.tenant)),
+        )
+        .default_backoff()
+        .boxed(),
+        progress: Progress::new(tenant.metadata.uid.clone().unwrap_or_default()),
+        listed: false,
+        pending: VecDeque::new(),
+        ended: false,
+    };
+    // The watch lives as long as the response's body: a client that goes away drops it, and
+    // the body ends right after the step that ends the stream.
+    let stream = stream::unfold(following, |mut following| async move {
+        loop {
+            if let Some(step) = following.pending.pop_front() {
+                following.ended = step.ends_stream();
+                return Some((Ok(event_of(&step)), following));
+            }
+            if following.ended {
+                return None;
+            }
+            let event = following.watched.next().await?;
+            let steps = steps(&mut following.progress, &mut following.listed, event);
+            following.pending.extend(steps);
         }
-    });
-    Ok(Sse::new(receiver.map(Ok::<Event, Infallible>))
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    })
+    .take_until(tokio::time::sleep(state.settings.event_stream_limit));
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
-async fn follow(
-    mut watched: BoxStream<'static, Result<WatchEvent<Tenant>, watcher::Error>>,
-    mut progress: Progress,
-    mut sender: mpsc::Sender<Event>,
-) {
-    let mut listed = false;
-    while let Some(event) = watched.next().await {
-        let steps = match event {
-            Ok(WatchEvent::Init) => {
-                listed = false;
-                vec![]
-            }
-            Ok(WatchEvent::InitApply(tenant) | WatchEvent::Apply(tenant)) => {
-                listed = true;
-                progress.observe(&tenant)
-            }
-            // A list without the Tenant: it was deleted while the watch was away.
-            Ok(WatchEvent::InitDone) if !listed => progress.gone(),
-            Ok(WatchEvent::InitDone) => vec![],
-            Ok(WatchEvent::Delete(_)) => progress.gone(),
-            Err(e) => {
-                tracing::warn!(error = %e, "the Tenant watch of a provisioning stream failed; retrying");
-                vec![]
-            }
-        };
-        for step in steps {
-            if sender.send(event_of(&step)).await.is_err() {
-                return;
-            }
+/// One stream's watch and what it has seen.
+struct Following {
+    watched: BoxStream<'static, Result<WatchEvent<Tenant>, watcher::Error>>,
+    progress: Progress,
+    /// Whether the watch's current list has shown the Tenant.
+    listed: bool,
+    /// Steps not sent yet.
+    pending: VecDeque<Step>,
+    /// The step that ends the stream has been sent.
+    ended: bool,
+}
+
+/// What one watch event adds to the progress.
+fn steps(
+    progress: &mut Progress,
+    listed: &mut bool,
+    event: Result<WatchEvent<Tenant>, watcher::Error>,
+) -> Vec<Step> {
+    match event {
+        Ok(WatchEvent::Init) => {
+            *listed = false;
+            vec![]
         }
-        if progress.is_done() {
-            return;
+        Ok(WatchEvent::InitApply(tenant) | WatchEvent::Apply(tenant)) => {
+            *listed = true;
+            progress.observe(&tenant)
+        }
+        // A list without the Tenant: it was deleted while the watch was away.
+        Ok(WatchEvent::InitDone) if !*listed => progress.gone(),
+        Ok(WatchEvent::InitDone) => vec![],
+        Ok(WatchEvent::Delete(_)) => progress.gone(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the Tenant watch of a provisioning stream failed; retrying");
+            vec![]
         }
     }
 }
