@@ -14,6 +14,7 @@ pub mod names;
 pub mod service_deployment;
 pub mod subscription;
 pub mod tenant;
+pub mod tenant_crd;
 
 pub use condition::{Condition, ConditionStatus, find_condition, set_condition};
 pub use entitlements::{Entitlements, Quota};

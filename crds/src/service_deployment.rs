@@ -18,6 +18,47 @@ pub enum ServiceName {
     Gateway,
 }
 
+impl ServiceName {
+    /// Every service, in the order the platform lists them.
+    pub const ALL: [ServiceName; 6] = [
+        ServiceName::Auth,
+        ServiceName::Profiles,
+        ServiceName::Billing,
+        ServiceName::Projects,
+        ServiceName::Tenants,
+        ServiceName::Gateway,
+    ];
+
+    /// The name as the CR spells it, and as it appears in paths (`/api/<name>/...`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Auth => "auth",
+            ServiceName::Profiles => "profiles",
+            ServiceName::Billing => "billing",
+            ServiceName::Projects => "projects",
+            ServiceName::Tenants => "tenants",
+            ServiceName::Gateway => "gateway",
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ServiceName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<ServiceName, String> {
+        ServiceName::ALL
+            .into_iter()
+            .find(|service| service.as_str() == name)
+            .ok_or_else(|| format!("no service is called {name:?}"))
+    }
+}
+
 /// The bounds within which the operator scales the service.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -146,4 +187,22 @@ pub struct ServiceDeploymentStatus {
     /// Available and Progressing, each with a reason and a message.
     #[serde(default)]
     pub conditions: Vec<Condition>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServiceName;
+
+    #[test]
+    fn every_service_name_reads_back_as_serde_spells_it() {
+        for service in ServiceName::ALL {
+            let spelled = serde_json::to_value(service).unwrap();
+            assert_eq!(spelled, service.as_str());
+            assert_eq!(service.as_str().parse::<ServiceName>(), Ok(service));
+        }
+        assert!(
+            "Auth".parse::<ServiceName>().is_err(),
+            "names are lower case"
+        );
+    }
 }

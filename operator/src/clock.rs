@@ -1,23 +1,24 @@
-//! Time, behind a trait, so that tests can fix it.
+//! The operator's reading of the one clock (saascript-process): Kubernetes times in whole
+//! seconds, as the API server writes them.
 
-use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-pub trait Clock: Send + Sync {
-    fn now(&self) -> Timestamp;
+pub use saascript_process::clock::{Clock, system_clock};
 
-    /// Now, as Kubernetes writes it (whole seconds).
-    fn now_time(&self) -> Time {
-        let now = self.now();
-        Time(Timestamp::from_second(now.as_second()).unwrap_or(now))
-    }
+/// Now, as Kubernetes writes it.
+pub fn now_time(clock: &Clock) -> Time {
+    let now = jiff::Timestamp::from_second(clock()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    Time(now)
 }
 
-/// The system clock.
-pub struct SystemClock;
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
 
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
+    #[test]
+    fn kubernetes_times_are_whole_seconds_of_the_clock() {
+        let clock: super::Clock = Arc::new(|| 1_700_000_000);
+        assert_eq!(super::now_time(&clock).0.as_second(), 1_700_000_000);
+        assert_eq!(super::now_time(&clock).0.subsec_nanosecond(), 0);
     }
 }

@@ -6,7 +6,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use saascript_catalog::Catalog;
 
 use crate::backoff::Backoff;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, system_clock};
 use crate::config::Config;
 use crate::credentials::TenantEndpoints;
 use crate::metrics::Metrics;
@@ -58,7 +58,7 @@ pub struct Context {
     pub provisioners: Provisioners,
     pub endpoints: TenantEndpoints,
     pub recorder: Recorder,
-    pub clock: Arc<dyn Clock>,
+    pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub backoff: Backoff,
 }
@@ -91,7 +91,7 @@ impl Context {
             catalog,
             provisioners,
             endpoints,
-            clock: Arc::new(SystemClock),
+            clock: system_clock(),
             metrics,
         })
     }

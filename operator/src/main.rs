@@ -19,4 +19,3 @@ async fn main() -> ExitCode {
         }
     }
 }
-

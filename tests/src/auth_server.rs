@@ -5,14 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
+use saascript_auth::AppState;
 use saascript_auth::client_address::TrustedProxies;
 use saascript_auth::task_key::TaskKey;
-use saascript_auth::tenants::Tenants;
 use saascript_auth::throttle::ThrottleSettings;
-use saascript_auth::{AppState, Settings};
 use saascript_common::Sensitive;
 
-use crate::databases::{drop_database, fresh_database};
+use crate::databases::{drop_database, fresh_database_url};
 use crate::test_env::TestEnv;
 use crate::unique::unique_ident;
 
@@ -32,8 +31,9 @@ pub struct AuthServer {
     /// The API server's Tenants, where memberships are bound to a Tenant's uid.
     pub kube: kube::Client,
     task: tokio::task::JoinHandle<()>,
-    relay: tokio::task::JoinHandle<()>,
-    sweep: tokio::task::JoinHandle<()>,
+    /// Auth's background work that this test runs (the task relay, and the Tenant sweep unless
+    /// the test starts it itself).
+    background: Vec<tokio::task::JoinHandle<()>>,
     /// The Tenants `create_tenant` made: deleted when the server drops, so that a test that
     /// fails half-way leaves none behind in the shared API server.
     tenants: std::sync::Mutex<Vec<crate::tenant_guard::TenantGuard>>,
@@ -99,59 +99,71 @@ impl AuthServer {
             Some(kube) => kube,
             None => env.kube().await,
         };
-        let (database, db) = fresh_database(env, "auth").await;
-        saascript_auth::migrate(&db).await.expect("migrations run");
+        let (database, database_url) = fresh_database_url(env, "auth").await;
         let clock_offset = Arc::new(AtomicI64::new(0));
         let clock = saascript_common::clock::offset_clock(clock_offset.clone());
         // A queue of its own, so that parallel tests never take each other's emails.
         let email_queue = format!("email.send.{}", unique_ident("test"));
-        let task_key = TaskKey::from_hex(&Sensitive::new(saascript_common::encoding::hex(
-            &rand::random::<[u8; 32]>(),
-        )))
-        .expect("a task key");
-        let mut settings =
-            Settings::new(ISSUER, AUDIENCE, &email_queue, WEB_ORIGIN, task_key.clone());
-        settings.refresh_token_lifetime = Duration::from_secs(3600);
-        settings.trusted_proxies = options.trusted_proxies;
+        let task_key_hex = saascript_common::encoding::hex(&rand::random::<[u8; 32]>());
+        let task_key =
+            TaskKey::from_hex(&Sensitive::new(task_key_hex.clone())).expect("a task key");
         let redis_url = env.endpoints.require(crate::Dependency::Redis);
+        // Fail with the command that starts Redis, rather than inside auth's build.
         let redis = redis::Client::open(redis_url).expect("a Redis URL");
-        let redis = redis::aio::ConnectionManager::new(redis)
+        redis::aio::ConnectionManager::new(redis)
             .await
             .unwrap_or_else(|e| panic!("{}", crate::Dependency::Redis.unreachable(redis_url, e)));
-        let tenants = Tenants::new(kube.clone());
-        let state = AppState::new(
-            db,
-            redis,
-            settings,
-            options.throttle,
-            clock,
-            tenants.clone(),
-        )
-        .await
-        .expect("the auth state");
-        let sweep = if options.tenant_sweep {
-            tokio::spawn(saascript_auth::tenant_sweep::run(state.db.clone(), tenants))
-        } else {
-            tokio::spawn(async {})
-        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
         let address: SocketAddr = listener.local_addr().expect("an address");
-        let http = saascript_common::http::HttpConfig {
-            listen: address,
-            log_format: "pretty".into(),
-            body_limit_bytes: 64 * 1024,
-            request_timeout_ms: 10_000,
+        let config = saascript_auth::Config {
+            http: saascript_common::http::HttpConfig {
+                listen: address,
+                log_format: "pretty".into(),
+                body_limit_bytes: 64 * 1024,
+                request_timeout_ms: 10_000,
+            },
+            database: saascript_common::kit::DatabaseArgs {
+                database_url: database_url.into(),
+                database_max_connections: None,
+            },
+            events: saascript_common::kit::EventArgs {
+                kafka_brokers: env.kafka_brokers().to_string(),
+                events_topic: "unused".into(),
+            },
+            tasks: saascript_common::kit::TaskArgs {
+                amqp_url: env.amqp_url().to_string().into(),
+                task_retention_seconds: options.task_retention.as_secs(),
+            },
+            redis_url: redis_url.to_string().into(),
+            email_queue: email_queue.clone(),
+            web_origin: WEB_ORIGIN.into(),
+            issuer: ISSUER.into(),
+            audience: AUDIENCE.into(),
+            access_token_seconds: 900,
+            refresh_token_seconds: 3600,
+            email_task_key: task_key_hex.into(),
+            trusted_proxies: options.trusted_proxies,
+            throttle: options.throttle,
         };
-        let app = saascript_auth::app(state.clone(), &http);
-        let relay = tokio::spawn(saascript_common::task_outbox::run_relay(
-            state.db.clone(),
-            env.amqp_url().to_string(),
-            Duration::from_millis(100),
-            options.task_retention,
-        ));
-        // With the peer's address, as `saascript_auth::serve` does.
+        let platform = saascript_common::kit::Platform {
+            kube: kube.clone(),
+            clock,
+        };
+        // The same assembly as auth's `main`; the clock, the API server and which background
+        // work runs are the test's (its events are read from the outbox, not from Kafka).
+        let service = saascript_auth::build(config, platform)
+            .await
+            .expect("auth builds");
+        let mut wanted = vec!["task-relay"];
+        if options.tenant_sweep {
+            wanted.push("tenant-sweep");
+        }
+        let background = service.background.spawn_only(&wanted);
+        let state = service.state;
+        let app = service.app;
+        // With the peer's address, as the kit's `serve` does.
         let task = tokio::spawn(async move {
             let _ = axum::serve(
                 listener,
@@ -165,8 +177,7 @@ impl AuthServer {
             state,
             clock_offset,
             task,
-            relay,
-            sweep,
+            background,
             email_queue,
             task_key,
             kube,
@@ -285,8 +296,9 @@ impl AuthServer {
     /// Stops the server and drops its database.
     pub async fn finish(self, env: &TestEnv) {
         self.task.abort();
-        self.relay.abort();
-        self.sweep.abort();
+        for task in &self.background {
+            task.abort();
+        }
         self.state.db.close().await;
         drop_database(env, &self.database).await;
     }
@@ -299,7 +311,8 @@ impl AuthServer {
 impl Drop for AuthServer {
     fn drop(&mut self) {
         self.task.abort();
-        self.relay.abort();
-        self.sweep.abort();
+        for task in &self.background {
+            task.abort();
+        }
     }
 }

@@ -221,7 +221,7 @@ pub fn holds_billing_finalizer(tenant: &Tenant) -> bool {
         .finalizers
         .iter()
         .flatten()
-        .any(|name| name == saascript_billing::tenant_deletion::FINALIZER)
+        .any(|name| name == saascript_billing::kubernetes::FINALIZER)
 }
 
 /// The reason of a Subscription condition.

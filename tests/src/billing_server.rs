@@ -63,7 +63,19 @@ impl BillingServer {
         http.listen = address;
         let config = saascript_billing::Config {
             http,
-            database_url: database_url.into(),
+            database: saascript_common::kit::DatabaseArgs {
+                database_url: database_url.into(),
+                database_max_connections: None,
+            },
+            jwt: saascript_common::kit::JwtArgs {
+                jwks_url: auth.url("/.well-known/jwks.json"),
+                issuer: ISSUER.into(),
+                audience: AUDIENCE.into(),
+            },
+            events: saascript_common::kit::EventArgs {
+                kafka_brokers: env.kafka_brokers().to_string(),
+                events_topic: "unused".into(),
+            },
             catalog: crate::endpoints::workspace_root().join("config/plans.yaml"),
             stripe_api_base: stripe_base.clone(),
             stripe_secret_key: STRIPE_TEST_KEY.to_string().into(),
@@ -74,18 +86,18 @@ impl BillingServer {
             webhook_tolerance_seconds: 300,
             stripe_trials: false,
             return_url: "http://web.saascript.test/settings/billing".into(),
-            kafka_brokers: env.kafka_brokers().to_string(),
-            events_topic: "unused".into(),
-            jwks_url: auth.url("/.well-known/jwks.json"),
-            issuer: ISSUER.into(),
-            audience: AUDIENCE.into(),
             tenant_selector,
         };
         let clock_offset = Arc::new(AtomicI64::new(0));
         let clock = saascript_common::clock::offset_clock(clock_offset.clone());
-        // The same assembly as billing's `main`; only the clock and the API server are the test's.
-        let saascript_billing::Billing { state, app } =
-            saascript_billing::build(&config, env.kube().await, clock)
+        // The same assembly as billing's `main`; only the clock and the API server are the
+        // test's, and the background work is started by the test that needs it.
+        let platform = saascript_common::kit::Platform {
+            kube: env.kube().await,
+            clock,
+        };
+        let saascript_common::kit::Service { state, app, .. } =
+            saascript_billing::build(config, platform)
                 .await
                 .expect("billing builds");
         let task = tokio::spawn(async move {

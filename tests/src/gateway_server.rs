@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use saascript_gateway::tenants::{TenantDirectory, TenantInfo};
+use saascript_common::tenants::{TenantDirectory, TenantInfo};
 
 use crate::auth_server::{AUDIENCE, AuthServer, ISSUER, WEB_ORIGIN};
 use crate::billing_server::BillingServer;
@@ -37,7 +37,7 @@ pub async fn start_gateway(
     GatewayServer::start_with(
         directory,
         &auth.base,
-        &["--billing-upstream", &billing.base],
+        &["--upstream", &format!("billing={}", billing.base)],
     )
     .await
     .into_base()
@@ -57,10 +57,11 @@ impl GatewayServer {
         args: &[&str],
     ) -> GatewayServer {
         let jwks_url = format!("{auth_base}/.well-known/jwks.json");
+        let auth_upstream = format!("auth={auth_base}");
         let mut argv = vec![
             "saascript-gateway",
-            "--auth-upstream",
-            auth_base,
+            "--upstream",
+            &auth_upstream,
             "--jwks-url",
             &jwks_url,
             "--issuer",
@@ -88,14 +89,18 @@ impl GatewayServer {
             || async { directory.synced().await.then_some(()) },
         )
         .await;
-        let state = saascript_gateway::AppState::new(&config, directory.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
         let address: SocketAddr = listener.local_addr().expect("an address");
-        let app = saascript_gateway::app(state, &config);
+        // The same assembly as the gateway's `main`, on the test's Tenant directory.
+        let app = saascript_gateway::assemble(&config, directory.clone()).app;
         let task = tokio::spawn(async move {
-            let _ = saascript_gateway::serve(app, listener).await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
         GatewayServer {
             base: format!("http://{address}"),

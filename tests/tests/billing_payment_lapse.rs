@@ -5,8 +5,8 @@
 //! subscription canceled for lack of payment, then a new one).
 
 use reqwest::Method;
+use saascript_common::tenants::TenantDirectory;
 use saascript_crds::{StripeState, TenantPhase};
-use saascript_gateway::tenants::TenantDirectory;
 use saascript_tests::billing_fixture::{BillingFixture, GRACE_SECONDS, plan_in_force, reason};
 use saascript_tests::gateway_server::start_gateway;
 use saascript_tests::stripe_fake::{FAILING_CARD, GOOD_CARD};

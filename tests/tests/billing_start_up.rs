@@ -10,7 +10,23 @@ fn config(catalog: &std::path::Path, secrets: &str) -> saascript_billing::Config
         catalog.to_str().unwrap(),
         "--stripe-webhook-secrets",
         secrets,
+        // Never reached: the catalog and the secrets are checked before anything connects.
+        "--database-url",
+        "postgres://127.0.0.1:1/unreachable",
     ])
+}
+
+/// Billing's start-up error, as `main` would print it.
+async fn start_up_error(config: saascript_billing::Config) -> String {
+    let env = saascript_tests::TestEnv::new();
+    let platform = saascript_common::kit::Platform {
+        kube: env.kube().await,
+        clock: saascript_common::clock::system_clock(),
+    };
+    match saascript_billing::build(config, platform).await {
+        Ok(_) => panic!("billing started"),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[tokio::test]
@@ -26,18 +42,12 @@ async fn a_bad_catalog_or_no_webhook_secret_stops_start_up_with_the_reason() {
          invoicedOutsideStripe: true }\n",
     )
     .unwrap();
-    let error = saascript_billing::run(config(&bad, "whsec_x"))
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = start_up_error(config(&bad, "whsec_x")).await;
     assert!(error.contains("plans.free.billing"), "{error}");
     assert!(error.contains(bad.to_str().unwrap()), "{error}");
 
     let shipped = saascript_tests::endpoints::workspace_root().join("config/plans.yaml");
-    let error = saascript_billing::run(config(&shipped, ""))
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = start_up_error(config(&shipped, "")).await;
     assert!(error.contains("STRIPE_WEBHOOK_SECRETS"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

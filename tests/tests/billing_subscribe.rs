@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use saascript_gateway::tenants::TenantDirectory;
+use saascript_common::tenants::TenantDirectory;
 use saascript_tests::billing_fixture::{BillingFixture, plan_in_force, reason};
 use saascript_tests::billing_server::token_for;
 use saascript_tests::gateway_server::start_gateway;

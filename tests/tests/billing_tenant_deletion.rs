@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use reqwest::Method;
-use saascript_billing::tenant_deletion::FINALIZER;
+use saascript_billing::kubernetes::FINALIZER;
 use saascript_crds::{Tenant, find_condition};
 use saascript_tests::billing_fixture::{BillingFixture, holds_billing_finalizer};
 use saascript_tests::billing_server::token_for;

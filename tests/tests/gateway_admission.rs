@@ -76,8 +76,8 @@ async fn a_token_for_no_tenant_is_limited_per_user() {
         &env,
         &auth.base,
         &[
-            "--projects-upstream",
-            &echo.base,
+            "--upstream",
+            &format!("projects={}", echo.base),
             "--user-requests-per-second",
             "2",
         ],

@@ -13,8 +13,8 @@ async fn many_requests_for_the_document_cost_one_fetch_per_service() {
     let echo = EchoUpstream::start().await;
     // The echo stands in for auth and projects; it answers every path, so both count as
     // available (with no paths).
-    let gateway =
-        GatewayServer::start(&env, &echo.base, &["--projects-upstream", &echo.base]).await;
+    let projects = format!("projects={}", echo.base);
+    let gateway = GatewayServer::start(&env, &echo.base, &["--upstream", &projects]).await;
     let http = reqwest::Client::new();
     let fetch = || async {
         let response = http

@@ -52,8 +52,8 @@ async fn a_token_is_refused_once_its_tenants_name_belongs_to_another_tenant() {
         &env,
         &auth.base,
         &[
-            "--projects-upstream",
-            &echo.base,
+            "--upstream",
+            &format!("projects={}", echo.base),
             "--default-requests-per-second",
             "1000",
         ],

@@ -9,8 +9,8 @@ use std::process::Command;
 
 use kube::Api;
 use kube::api::{Patch, PatchParams};
+use saascript_common::tenants::TenantDirectory;
 use saascript_crds::Tenant;
-use saascript_gateway::tenants::TenantDirectory;
 use saascript_tests::TestEnv;
 use saascript_tests::auth_server::AuthServer;
 use saascript_tests::billing_server::{BillingServer, token_for};

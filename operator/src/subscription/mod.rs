@@ -52,7 +52,7 @@ pub async fn reconcile(subscription: Arc<Subscription>, ctx: Arc<Context>) -> Re
     let name = subscription.name_any();
     let namespace = subscription.namespace().unwrap_or_default();
     async {
-        let now = ctx.clock.now_time();
+        let now = crate::clock::now_time(&ctx.clock);
         let previous = subscription.status.clone().unwrap_or_default();
         let evaluation = evaluate(
             &subscription.spec.plan,

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Namespace, Secret};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
@@ -21,10 +20,8 @@ use crate::credentials::SECRET_NAME;
 use crate::provision::TenantPlan;
 use crate::{Error, Result};
 
-const TENANT_CRD: &str = "tenants.saascript.io";
-
 pub async fn cleanup(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
-    if crd_is_being_deleted(ctx).await? {
+    if saascript_crds::tenant_crd::tenant_crd_is_being_deleted(ctx.client.clone()).await? {
         record(
             ctx,
             tenant.as_ref(),
@@ -36,7 +33,7 @@ pub async fn cleanup(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
         .await;
         return Ok(Action::await_change());
     }
-    let now = ctx.clock.now_time();
+    let now = crate::clock::now_time(&ctx.clock);
     let generation = tenant.metadata.generation;
     if tenant.spec.prevent_deletion {
         write_status(
@@ -151,14 +148,6 @@ fn describe_data(plan: &TenantPlan) -> String {
             plan.partition_prefix()
         ),
     }
-}
-
-async fn crd_is_being_deleted(ctx: &Context) -> Result<bool> {
-    let crds: Api<CustomResourceDefinition> = Api::all(ctx.client.clone());
-    Ok(crds
-        .get_opt(TENANT_CRD)
-        .await?
-        .is_none_or(|crd| crd.metadata.deletion_timestamp.is_some()))
 }
 
 fn delete_if_present<T>(result: std::result::Result<T, kube::Error>) -> Result<()> {

@@ -24,7 +24,7 @@ use crate::{Error, Result};
 const NOT_READY_REQUEUE: Duration = Duration::from_secs(5);
 
 pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
-    let now = ctx.clock.now_time();
+    let now = crate::clock::now_time(&ctx.clock);
     let generation = tenant.metadata.generation;
     let settings = Settings {
         catalog: &ctx.catalog,
@@ -156,7 +156,7 @@ async fn payment_standing(
             &plan.declared_plan,
             None,
             &ctx.catalog,
-            &ctx.clock.now_time(),
+            &crate::clock::now_time(&ctx.clock),
             ctx.config.payment_grace(),
         )
         .plan_in_force

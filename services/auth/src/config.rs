@@ -5,23 +5,23 @@ use std::time::Duration;
 use clap::Parser;
 use saascript_common::Sensitive;
 use saascript_common::http::HttpConfig;
+use saascript_common::kit::{DatabaseArgs, EventArgs, ServiceConfig, TaskArgs};
 
 use crate::client_address::TrustedProxies;
 use crate::task_key::{TaskKey, TaskKeyError};
+use crate::throttle::ThrottleSettings;
 
 #[derive(Clone, Debug, Parser)]
 #[command(name = "saascript-auth", about = "SaaScript's auth service")]
 pub struct Config {
     #[command(flatten)]
     pub http: HttpConfig,
-    /// The auth database (its migrations run at start-up).
-    #[arg(
-        long,
-        env = "AUTH_DATABASE_URL",
-        default_value = "postgres://postgres:postgres@127.0.0.1:5432/saascript_auth",
-        hide_env_values = true
-    )]
-    pub database_url: Sensitive,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub events: EventArgs,
+    #[command(flatten)]
+    pub tasks: TaskArgs,
     /// Redis, for login throttling.
     #[arg(
         long,
@@ -30,26 +30,12 @@ pub struct Config {
         hide_env_values = true
     )]
     pub redis_url: Sensitive,
-    /// RabbitMQ, where the outbox relay publishes email tasks.
-    #[arg(
-        long,
-        env = "AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
-        hide_env_values = true
-    )]
-    pub amqp_url: Sensitive,
     /// The queue of email tasks.
     #[arg(long, env = "EMAIL_QUEUE", default_value = "email.send")]
     pub email_queue: String,
     /// The web UI, for the links in emails.
     #[arg(long, env = "WEB_ORIGIN", default_value = "http://127.0.0.1:3000")]
     pub web_origin: String,
-    /// Kafka, where the event relay publishes.
-    #[arg(long, env = "KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
-    pub kafka_brokers: String,
-    /// The topic of the service's events.
-    #[arg(long, env = "EVENTS_TOPIC", default_value = "saascript.events")]
-    pub events_topic: String,
     /// The `iss` of the access tokens; also where the JWKS is published.
     #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
     pub issuer: String,
@@ -66,14 +52,15 @@ pub struct Config {
     /// needs the same. No default: a key known from the source would protect nothing.
     #[arg(long, env = "EMAIL_TASK_KEY", hide_env_values = true)]
     pub email_task_key: Sensitive,
-    /// How long a published task stays in the outbox, in seconds.
-    #[arg(long, env = "AUTH_TASK_RETENTION_SECONDS", default_value_t = 24 * 3600)]
-    pub task_retention_seconds: u64,
     /// The gateway's addresses (IPs or CIDRs, comma-separated): the only peers whose
     /// X-Forwarded-For is believed for login throttling. Empty believes no one, and every client
     /// is its TCP peer; list the gateway's addresses (in a cluster, its pods' network).
     #[arg(long, env = "AUTH_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: TrustedProxies,
+    /// Login throttling: the defaults in production; tests set their own (no flags, since an
+    /// operator has had no reason to tune them).
+    #[arg(skip)]
+    pub throttle: ThrottleSettings,
 }
 
 /// What the handlers need of the configuration.
@@ -130,5 +117,11 @@ impl Config {
                 TaskKey::from_hex(&self.email_task_key)?,
             )
         })
+    }
+}
+
+impl ServiceConfig for Config {
+    fn http(&self) -> &HttpConfig {
+        &self.http
     }
 }

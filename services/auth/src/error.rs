@@ -100,7 +100,9 @@ impl From<saascript_common::tenants::TenantsUnavailable> for AuthError {
 impl From<saascript_common::tenants::TenantRefusal> for AuthError {
     fn from(refusal: saascript_common::tenants::TenantRefusal) -> Self {
         match refusal {
-            saascript_common::tenants::TenantRefusal::Unavailable(_) => AuthError::TenantsUnavailable,
+            saascript_common::tenants::TenantRefusal::Unavailable(_) => {
+                AuthError::TenantsUnavailable
+            }
             saascript_common::tenants::TenantRefusal::Gone(name) => AuthError::TenantGone(name),
         }
     }

@@ -2,7 +2,8 @@
 //! with the tenant and roles), refresh tokens that rotate on every use and revoke their whole
 //! family when reused, and the JWKS with key rotation.
 //!
-//! `router(state)` is the service; `run(config)` connects, migrates and serves it.
+//! `router(state)` is the service; `build(config, platform)` connects, migrates and assembles it
+//! with its background work, for `main` and the test kit alike.
 
 pub mod client_address;
 pub mod config;
@@ -14,10 +15,10 @@ pub mod mail;
 pub mod mailer;
 pub mod opaque_token;
 pub mod openapi;
-pub mod sealed_tasks;
 pub mod passwords;
 pub mod refresh_tokens;
 pub mod routes;
+pub mod sealed_tasks;
 pub mod task_key;
 pub mod tenant_sweep;
 pub mod text;
@@ -33,6 +34,8 @@ use axum::extract::FromRef;
 use saascript_common::http::health::postgres_ready;
 use saascript_common::http::metrics::HttpMetrics;
 use saascript_common::jwt::{JwtVerifier, VerifierSettings};
+use saascript_common::kit::{Background, Platform, Service};
+use saascript_common::tenants::TenantApi;
 use sqlx::PgPool;
 
 pub use config::{Config, Settings};
@@ -49,7 +52,7 @@ pub struct AppState {
     pub settings: Settings,
     pub clock: Clock,
     pub throttle: throttle::Throttle,
-    pub tenants: saascript_common::tenants::TenantApi,
+    pub tenants: TenantApi,
 }
 
 impl FromRef<AppState> for Arc<JwtVerifier> {
@@ -66,7 +69,7 @@ impl AppState {
         settings: Settings,
         throttle: throttle::ThrottleSettings,
         clock: Clock,
-        tenants: saascript_common::tenants::TenantApi,
+        tenants: TenantApi,
     ) -> Result<AppState> {
         let keys = Arc::new(SigningKeys::new(db.clone(), settings.access_token_lifetime));
         keys.ensure_active().await?;
@@ -102,13 +105,8 @@ impl AppState {
     }
 }
 
-/// Runs the migrations in `migrations/`.
-pub async fn migrate(db: &PgPool) -> Result<()> {
-    sqlx::migrate!("./migrations")
-        .run(db)
-        .await
-        .map_err(|e| AuthError::Internal(format!("migrations: {e}")))
-}
+/// The migrations in `migrations/`, run by the kit at start-up.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The service's routes.
 pub fn router(state: AppState) -> Router {
@@ -121,69 +119,45 @@ pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Rout
     saascript_common::http::app(router(state), config, HttpMetrics::new("auth"), ready)
 }
 
-/// Connects, migrates and serves until SIGTERM or Ctrl-C.
-pub async fn run(config: Config) -> Result<()> {
-    let db = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(10)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(config.database_url.expose())
-        .await?;
-    migrate(&db).await?;
+/// Auth as `main` runs it and as the test kit starts it: connects and migrates, makes sure a
+/// signing key is active, and builds the app. Its background work: `tenant-sweep` (memberships
+/// of gone Tenants removed), the task relay (sealed email tasks to RabbitMQ) and the event relay.
+pub async fn build(config: Config, platform: Platform) -> Result<Service<AppState>> {
+    let settings = config
+        .settings()
+        .map_err(|e| AuthError::Internal(format!("--email-task-key: {e}")))?;
+    let db = config
+        .database
+        .connect(&MIGRATOR, 10)
+        .await
+        .map_err(|e| AuthError::Internal(e.to_string()))?;
     let redis = redis::Client::open(config.redis_url.expose())
         .map_err(|e| AuthError::Internal(format!("bad Redis URL: {e}")))?;
     let redis = redis::aio::ConnectionManager::new(redis)
         .await
         .map_err(|e| AuthError::Internal(format!("redis: {e}")))?;
-    // The default kube configuration, as the gateway's: KUBECONFIG, ~/.kube/config, or in-cluster.
-    let kube = kube::Client::try_default()
-        .await
-        .map_err(|e| AuthError::Internal(format!("Kubernetes: {e}")))?;
-    let tenants = saascript_common::tenants::TenantApi::new(kube);
+    let tenants = TenantApi::new(platform.kube);
     let state = AppState::new(
         db.clone(),
         redis,
-        config
-            .settings()
-            .map_err(|e| AuthError::Internal(format!("--email-task-key: {e}")))?,
-        Default::default(),
-        system_clock(),
+        settings,
+        config.throttle.clone(),
+        platform.clock,
         tenants.clone(),
     )
     .await?;
-    tokio::spawn(tenant_sweep::run(db.clone(), tenants));
-    // The outbox relay runs beside the service; a task committed with a change is published
-    // even if RabbitMQ is down at that moment.
-    tokio::spawn(outbox::run_relay(
-        db.clone(),
-        config.amqp_url.expose().to_string(),
-        Duration::from_millis(500),
-        Duration::from_secs(config.task_retention_seconds),
-    ));
-    let producer = saascript_common::event_outbox::producer(&config.kafka_brokers)
+    let app = app(state.clone(), &config.http);
+    let mut background = Background::new();
+    background.add("tenant-sweep", tenant_sweep::run(db.clone(), tenants));
+    // A task committed with a change is published even if RabbitMQ is down at that moment.
+    config.tasks.add_relay(&db, &mut background);
+    config
+        .events
+        .add_relay(&db, &mut background)
         .map_err(|e| AuthError::Internal(e.to_string()))?;
-    tokio::spawn(saascript_common::event_outbox::run_relay(
-        db,
-        producer,
-        config.events_topic.clone(),
-        Duration::from_millis(500),
-    ));
-    serve(app(state, &config.http), &config.http)
-        .await
-        .map_err(|e| AuthError::Internal(format!("serving: {e}")))
-}
-
-/// Serves until SIGTERM or Ctrl-C, with each request's peer address (`ConnectInfo`): login
-/// throttling counts against it, and believes X-Forwarded-For only from a trusted proxy.
-pub async fn serve(
-    app: Router,
-    config: &saascript_common::http::HttpConfig,
-) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    tracing::info!(addr = %config.listen, "listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(saascript_common::shutdown::signal())
-    .await
+    Ok(Service {
+        state,
+        app,
+        background,
+    })
 }

@@ -5,20 +5,19 @@ use std::path::PathBuf;
 use clap::Parser;
 use saascript_common::Sensitive;
 use saascript_common::http::HttpConfig;
+use saascript_common::kit::{DatabaseArgs, EventArgs, JwtArgs, ServiceConfig};
 
 #[derive(Clone, Debug, Parser)]
 #[command(name = "saascript-billing", about = "SaaScript's billing service")]
 pub struct Config {
     #[command(flatten)]
     pub http: HttpConfig,
-    /// The billing database (its migrations run at start-up).
-    #[arg(
-        long,
-        hide_env_values = true,
-        env = "BILLING_DATABASE_URL",
-        default_value = "postgres://postgres:postgres@127.0.0.1:5432/saascript_billing"
-    )]
-    pub database_url: Sensitive,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    #[command(flatten)]
+    pub events: EventArgs,
     /// The plan catalog, the same file the operator reads; an invalid one stops start-up.
     #[arg(long, env = "SAASCRIPT_CATALOG", default_value = "config/plans.yaml")]
     pub catalog: PathBuf,
@@ -61,27 +60,14 @@ pub struct Config {
         default_value = "http://127.0.0.1:3000/settings/billing"
     )]
     pub return_url: String,
-    /// Kafka, where the event relay publishes.
-    #[arg(long, env = "KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
-    pub kafka_brokers: String,
-    /// The topic of the service's events.
-    #[arg(long, env = "EVENTS_TOPIC", default_value = "saascript.events")]
-    pub events_topic: String,
-    /// The JWKS that access tokens are verified with (auth's).
-    #[arg(
-        long,
-        env = "JWKS_URL",
-        default_value = "http://127.0.0.1:8081/.well-known/jwks.json"
-    )]
-    pub jwks_url: String,
-    /// The `iss` of the access tokens.
-    #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
-    pub issuer: String,
     /// Take part in deleting only the Tenants with these labels (a label selector, as the
     /// operator's); unset means all.
     #[arg(long, env = "SAASCRIPT_TENANT_SELECTOR")]
     pub tenant_selector: Option<String>,
-    /// The `aud` of the access tokens.
-    #[arg(long, env = "AUTH_AUDIENCE", default_value = "saascript")]
-    pub audience: String,
+}
+
+impl ServiceConfig for Config {
+    fn http(&self) -> &HttpConfig {
+        &self.http
+    }
 }

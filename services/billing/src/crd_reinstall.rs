@@ -6,13 +6,13 @@
 //! its subscriptions, invoices and refunds, instead of starting a second, double-billed one.
 
 use saascript_crds::Tenant;
-use sqlx::{PgExecutor, Postgres, Transaction};
+use sqlx::{Postgres, Transaction};
 
 use crate::AppState;
 use crate::customers::TenantId;
 use crate::error::{BillingError, Result};
+use crate::kubernetes::FINALIZER;
 use crate::subscription_sync::{lock_tenant, sync};
-use crate::tenant_deletion::FINALIZER;
 
 /// Marks the customer of a Tenant that went with its CRD as awaiting the Tenant's return.
 pub async fn release(state: &AppState, tenant: &TenantId) -> Result<()> {
@@ -25,18 +25,6 @@ pub async fn release(state: &AppState, tenant: &TenantId) -> Result<()> {
     .execute(&state.db)
     .await?;
     Ok(())
-}
-
-/// Whether a customer of this name awaits its tenant's return: billing must not make the name a
-/// second customer meanwhile, and Stripe's events about it wait. (The awaiting row is always an
-/// earlier Tenant's: the one released went with its CRD.)
-pub async fn awaiting<'e>(db: impl PgExecutor<'e>, tenant: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM billing_customers WHERE tenant = $1 AND awaiting_reinstall)",
-    )
-    .bind(tenant)
-    .fetch_one(db)
-    .await?)
 }
 
 /// Hands the awaiting customer of this name, if there is one, to `tenant`: billing's finalizer

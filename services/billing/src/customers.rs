@@ -61,7 +61,7 @@ pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
     if let Some(id) = find(&state.db, tenant).await? {
         return Ok(id);
     }
-    if crate::crd_reinstall::awaiting(&state.db, &tenant.name).await? {
+    if awaiting_reinstall(&state.db, &tenant.name).await? {
         return Err(BillingError::NotYet(format!(
             "tenant {} is taking back its billing from before the Tenant CRD was reinstalled; \
              retry shortly",
@@ -80,7 +80,7 @@ pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
     }
     state
         .kube
-        .add_tenant_finalizer(resource, crate::tenant_deletion::FINALIZER)
+        .add_tenant_finalizer(resource, crate::kubernetes::FINALIZER)
         .await?;
     let email = resource.spec.owners.first();
     let mut form = vec![
@@ -124,4 +124,16 @@ pub async fn ensure(state: &AppState, resource: &Tenant) -> Result<String> {
     state.kube.write_customer(&tenant.name, &id).await?;
     tracing::info!(tenant = %tenant.name, customer = %id, "Stripe customer ready");
     Ok(id)
+}
+
+/// Whether a customer of this name awaits its tenant's return: billing must not make the name a
+/// second customer meanwhile, and Stripe's events about it wait. (The awaiting row is always an
+/// earlier Tenant's: the one released went with its CRD.)
+pub async fn awaiting_reinstall<'e>(db: impl PgExecutor<'e>, tenant: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM billing_customers WHERE tenant = $1 AND awaiting_reinstall)",
+    )
+    .bind(tenant)
+    .fetch_one(db)
+    .await?)
 }

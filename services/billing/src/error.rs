@@ -121,3 +121,10 @@ impl IntoResponse for BillingError {
         problem_response(&self)
     }
 }
+
+/// The answer to a billing change for a tenant marked for deletion (409).
+pub fn billing_closed(tenant: &str) -> BillingError {
+    BillingError::Conflict(format!(
+        "tenant {tenant} is being deleted; its billing is closed"
+    ))
+}

@@ -7,21 +7,14 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams};
 use saascript_crds::names::tenant_namespace;
-use saascript_crds::{StripeState, Subscription, Tenant};
+use saascript_crds::{Subscription, Tenant};
 use serde_json::json;
 
+use crate::decisions::StripeMirror;
 use crate::error::{BillingError, Result};
 
-/// What billing writes into `Subscription.status`: Stripe's view of the subscription.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StripeMirror {
-    pub customer_id: String,
-    pub subscription_id: String,
-    pub state: StripeState,
-    pub confirmed_plan: Option<String>,
-    pub current_period_end: Option<i64>,
-    pub cancel_at_period_end: bool,
-}
+/// Billing's finalizer on a Tenant: its Stripe subscriptions are canceled before it goes.
+pub const FINALIZER: &str = "billing.saascript.io/stripe";
 
 #[derive(Clone)]
 pub struct Kubernetes {
@@ -70,7 +63,7 @@ impl Kubernetes {
     pub async fn tenant_to_bill(&self, tenant: &str) -> Result<Tenant> {
         let resource = self.existing_tenant(tenant).await?;
         if resource.metadata.deletion_timestamp.is_some() {
-            return Err(crate::tenant_deletion::billing_closed(tenant));
+            return Err(crate::error::billing_closed(tenant));
         }
         Ok(resource)
     }
@@ -177,7 +170,7 @@ impl Kubernetes {
                 return Ok(false);
             }
             if current.metadata.deletion_timestamp.is_some() {
-                return Err(crate::tenant_deletion::billing_closed(
+                return Err(crate::error::billing_closed(
                     current.metadata.name.as_deref().unwrap_or_default(),
                 ));
             }

@@ -3,27 +3,29 @@
 //! webhook, which mirrors Stripe into the tenant's Subscription and sets `Tenant.spec.plan` once
 //! Stripe confirms a change. The operator carries the entitlements from there.
 //!
-//! Layout: `routes/` (one concern per file), `webhooks.rs` (signature → dedupe → apply),
-//! `subscription_sync.rs` (fetch from Stripe → write to Kubernetes), `sync.rs` (the pure
-//! decision), `tenant_deletion.rs` (a deleted tenant's subscriptions canceled, behind billing's
-//! finalizer), `crd_reinstall.rs` (a tenant back after a CRD reinstall takes its customer
-//! back), `stripe/` (client, object views, signatures), `kubernetes.rs`, `customers.rs`.
+//! Layout, bottom up (each file uses only those above it): `decisions.rs` (pure: what a Stripe
+//! subscription means for a tenant, whether a deletion proceeds), `stripe/` (client, object
+//! views, signatures) and `kubernetes.rs` (Tenants and Subscriptions), `customers.rs` (billing's
+//! own table), then the workflows, which stack: `subscription_sync.rs` (fetch from Stripe →
+//! write to Kubernetes), `crd_reinstall.rs` (a tenant back after a CRD reinstall takes its
+//! customer back), `tenant_deletion.rs` (a deleted tenant's subscriptions canceled, behind
+//! billing's finalizer). `webhooks.rs` (signature → dedupe → apply) and `routes/` (one concern
+//! per file) are the entries.
 
 pub mod config;
 pub mod crd_reinstall;
 pub mod customers;
+pub mod decisions;
 pub mod error;
 pub mod kubernetes;
 pub mod openapi;
 pub mod routes;
 pub mod stripe;
 pub mod subscription_sync;
-pub mod sync;
 pub mod tenant_deletion;
 pub mod webhooks;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -31,7 +33,8 @@ use saascript_catalog::Catalog;
 use saascript_common::Sensitive;
 use saascript_common::http::health::postgres_ready;
 use saascript_common::http::metrics::HttpMetrics;
-use saascript_common::jwt::{JwtVerifier, VerifierSettings};
+use saascript_common::jwt::JwtVerifier;
+use saascript_common::kit::{Background, Platform, Service};
 use sqlx::PgPool;
 
 pub use config::Config;
@@ -75,13 +78,8 @@ impl AppState {
     }
 }
 
-/// Runs the migrations in `migrations/`.
-pub async fn migrate(db: &PgPool) -> Result<()> {
-    sqlx::migrate!("./migrations")
-        .run(db)
-        .await
-        .map_err(|e| BillingError::Internal(format!("migrations: {e}")))
-}
+/// The migrations in `migrations/`, run by the kit at start-up.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Config {
     pub fn settings(&self) -> Result<Settings> {
@@ -105,16 +103,6 @@ impl Config {
             tenant_selector: self.tenant_selector.clone(),
         })
     }
-
-    pub fn verifier(&self) -> JwtVerifier {
-        JwtVerifier::new(VerifierSettings {
-            jwks_url: self.jwks_url.clone(),
-            issuer: self.issuer.clone(),
-            audience: self.audience.clone(),
-            refetch_interval: Duration::from_secs(10),
-            leeway: Duration::from_secs(30),
-        })
-    }
 }
 
 /// The service with the shared HTTP layer (request ids, metrics, limits, health).
@@ -128,68 +116,48 @@ pub fn app(state: AppState, config: &saascript_common::http::HttpConfig) -> Rout
     )
 }
 
-/// Billing as `main` runs it and as the test kit starts it: the state on a migrated database,
-/// and the app with the shared HTTP layer. The background work (the event relay and
-/// `tenant_deletion::run`) is the caller's to start, so that a test can run only what it needs.
-pub struct Billing {
-    pub state: AppState,
-    pub app: Router,
-}
-
-/// Loads the catalog (an invalid one stops start-up), connects, migrates and builds the service.
-/// The Kubernetes client and the clock come from the caller: `run` uses the default
-/// configuration and the system clock, and tests their own.
-pub async fn build(config: &Config, kube: kube::Client, clock: Clock) -> Result<Billing> {
-    let catalog = load_catalog(config)?;
+/// Billing as `main` runs it and as the test kit starts it. Loads the catalog (an invalid one
+/// stops start-up, as do missing webhook secrets), connects, migrates and builds the state and
+/// the app. Its background work is the event relay and `tenant-deletion` (billing's part in
+/// deleting Tenants); a test starts only what it needs.
+pub async fn build(config: Config, platform: Platform) -> Result<Service<AppState>> {
+    let catalog = load_catalog(&config)?;
     let settings = config.settings()?;
-    let db = sqlx::postgres::PgPoolOptions::new()
-        // Each webhook delivery holds a connection (its transaction and lock) while it talks to
-        // Stripe and Kubernetes.
-        .max_connections(20)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(config.database_url.expose())
-        .await?;
-    migrate(&db).await?;
+    // Each webhook delivery holds a connection (its transaction and lock) while it talks to
+    // Stripe and Kubernetes.
+    let db = config
+        .database
+        .connect(&MIGRATOR, 20)
+        .await
+        .map_err(|e| BillingError::Config(e.to_string()))?;
     let state = AppState {
-        db,
+        db: db.clone(),
         stripe: stripe::StripeApi::new(config.stripe_secret_key.expose(), &config.stripe_api_base)?,
-        kube: kubernetes::Kubernetes::new(kube),
+        kube: kubernetes::Kubernetes::new(platform.kube),
         catalog: Arc::new(catalog),
-        verifier: Arc::new(config.verifier()),
+        verifier: Arc::new(config.jwt.verifier()),
         settings,
-        clock,
+        clock: platform.clock,
     };
     let app = app(state.clone(), &config.http);
-    Ok(Billing { state, app })
+    let mut background = Background::new();
+    config
+        .events
+        .add_relay(&db, &mut background)
+        .map_err(|e| BillingError::Config(e.to_string()))?;
+    background.add(
+        "tenant-deletion",
+        tenant_deletion::run(state.clone(), std::future::pending()),
+    );
+    Ok(Service {
+        state,
+        app,
+        background,
+    })
 }
 
 fn load_catalog(config: &Config) -> Result<Catalog> {
     Catalog::load(&config.catalog).map_err(|e| {
         BillingError::Config(format!("plan catalog {}: {e}", config.catalog.display()))
     })
-}
-
-/// Builds billing and serves it until SIGTERM or Ctrl-C, with the event relay and the
-/// tenant-deletion controller beside it.
-pub async fn run(config: Config) -> Result<()> {
-    // A bad catalog or missing webhook secrets stop start-up with their own reason, before
-    // anything is connected (`build` reads them again; they are small).
-    load_catalog(&config)?;
-    config.settings()?;
-    let kube_client = kube::Client::try_default().await.map_err(|e| {
-        BillingError::Config(format!("no Kubernetes configuration (set KUBECONFIG): {e}"))
-    })?;
-    let Billing { state, app } = build(&config, kube_client, system_clock()).await?;
-    let producer = saascript_common::event_outbox::producer(&config.kafka_brokers)
-        .map_err(|e| BillingError::Config(e.to_string()))?;
-    tokio::spawn(saascript_common::event_outbox::run_relay(
-        state.db.clone(),
-        producer,
-        config.events_topic.clone(),
-        Duration::from_millis(500),
-    ));
-    tokio::spawn(tenant_deletion::run(state.clone(), std::future::pending()));
-    saascript_common::http::serve(app, &config.http)
-        .await
-        .map_err(|e| BillingError::Internal(format!("serving: {e}")))
 }

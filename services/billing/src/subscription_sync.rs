@@ -9,8 +9,8 @@ use serde_json::json;
 use sqlx::{Postgres, Transaction};
 
 use crate::AppState;
+use crate::decisions::{Decision, decide};
 use crate::error::{BillingError, Result};
-use crate::sync::{Decision, decide};
 
 pub const SOURCE: &str = "saascript/billing";
 
@@ -93,7 +93,7 @@ pub async fn sync(
         )));
     };
     let Some(tenant_resource) = state.kube.tenant(&tenant).await? else {
-        if crate::crd_reinstall::awaiting(&mut **tx, &tenant).await? {
+        if crate::customers::awaiting_reinstall(&mut **tx, &tenant).await? {
             // Away with its CRD: Stripe delivers the event again, and it applies (and is
             // announced) once the tenant is back.
             return Err(BillingError::NotYet(format!(
@@ -102,13 +102,13 @@ pub async fn sync(
         }
         return Ok(Synced::Ignored(format!("tenant {tenant} no longer exists")));
     };
-    if crate::tenant_deletion::deletion_proceeds(&tenant_resource) {
+    if crate::decisions::deletion_proceeds(&tenant_resource) {
         // Its subscriptions are being canceled (`tenant_deletion`): nothing more to mirror.
         return Ok(Synced::Ignored(format!("tenant {tenant} is being deleted")));
     }
     let tenant_id = crate::customers::TenantId::of(&tenant_resource)?;
     if owner != tenant_id {
-        if crate::crd_reinstall::awaiting(&mut **tx, &tenant).await? {
+        if crate::customers::awaiting_reinstall(&mut **tx, &tenant).await? {
             // The tenant is back after a CRD reinstall and about to take its customer back:
             // Stripe delivers the event again, and it applies then.
             return Err(BillingError::NotYet(format!(

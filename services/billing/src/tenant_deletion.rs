@@ -24,7 +24,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::ResourceExt;
 use kube::api::Api;
 use kube::runtime::controller::{self, Action, Controller};
@@ -36,29 +35,14 @@ use serde_json::json;
 use crate::AppState;
 use crate::crd_reinstall;
 use crate::customers::{self, TenantId};
+use crate::decisions::deletion_proceeds;
 use crate::error::{BillingError, Result};
+use crate::kubernetes::FINALIZER;
 use crate::subscription_sync::{SOURCE, lock_tenant};
 
 /// Billing's finalizer on a Tenant that has a Stripe customer.
-pub const FINALIZER: &str = "billing.saascript.io/stripe";
-
-const TENANT_CRD: &str = "tenants.saascript.io";
-
 /// Tenants reconciled at once by one billing replica (its pool has 20 connections).
 const CONCURRENCY: u16 = 4;
-
-/// Whether the Tenant is being deleted for real: marked for deletion and not held by
-/// `preventDeletion` (a blocked deletion keeps the tenant, and its billing, as they are).
-pub fn deletion_proceeds(tenant: &Tenant) -> bool {
-    tenant.metadata.deletion_timestamp.is_some() && !tenant.spec.prevent_deletion
-}
-
-/// The answer to a billing change for a tenant marked for deletion (409).
-pub fn billing_closed(tenant: &str) -> BillingError {
-    BillingError::Conflict(format!(
-        "tenant {tenant} is being deleted; its billing is closed"
-    ))
-}
 
 /// Watches the Tenants that the settings' selector picks (all when unset) until `shutdown`
 /// resolves.
@@ -90,12 +74,12 @@ async fn reconcile(tenant: Arc<Tenant>, state: Arc<AppState>) -> Result<Action> 
             if !holds {
                 state.kube.add_tenant_finalizer(&tenant, FINALIZER).await?;
             }
-        } else if crd_reinstall::awaiting(&state.db, &id.name).await? {
+        } else if customers::awaiting_reinstall(&state.db, &id.name).await? {
             crd_reinstall::adopt(&state, &tenant).await?;
         }
         return Ok(Action::await_change());
     }
-    if crd_is_being_deleted(&state).await? {
+    if saascript_crds::tenant_crd::tenant_crd_is_being_deleted(state.kube.client()).await? {
         tracing::warn!(tenant = %id.name, "the Tenant CRD is being deleted: Stripe is left as it is for the tenant's return");
         crd_reinstall::release(&state, &id).await?;
         if holds {
@@ -255,12 +239,4 @@ async fn announce(
     }
     tx.commit().await?;
     Ok(())
-}
-
-async fn crd_is_being_deleted(state: &AppState) -> Result<bool> {
-    let crds = Api::<CustomResourceDefinition>::all(state.kube.client());
-    Ok(crds
-        .get_opt(TENANT_CRD)
-        .await?
-        .is_none_or(|crd| crd.metadata.deletion_timestamp.is_some()))
 }

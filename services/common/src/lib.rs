@@ -4,7 +4,6 @@
 //! join it with the auth and gateway issue.
 
 pub mod client_address;
-pub mod clock;
 pub mod encoding;
 pub mod event_outbox;
 pub mod events;
@@ -21,4 +20,4 @@ pub mod tenants;
 
 // Below the services and the operator alike (process/); re-exported so that a service needs
 // one dependency for its plumbing.
-pub use saascript_process::{Sensitive, install_crypto_provider, shutdown};
+pub use saascript_process::{Sensitive, clock, install_crypto_provider, shutdown};

@@ -4,40 +4,26 @@ use std::time::Duration;
 
 use clap::Parser;
 use saascript_common::http::HttpConfig;
+use saascript_common::kit::{JwtArgs, ServiceConfig};
+
+use crate::upstreams::UpstreamFlag;
 
 #[derive(Clone, Debug, Parser)]
 #[command(name = "saascript-gateway", about = "SaaScript's API gateway")]
 pub struct Config {
     #[command(flatten)]
     pub http: HttpConfig,
-    /// The auth service.
-    #[arg(long, env = "AUTH_UPSTREAM", default_value = "http://127.0.0.1:8081")]
-    pub auth_upstream: String,
-    /// The profiles service (unset: its routes answer 503).
-    #[arg(long, env = "PROFILES_UPSTREAM")]
-    pub profiles_upstream: Option<String>,
-    /// The billing service.
-    #[arg(long, env = "BILLING_UPSTREAM")]
-    pub billing_upstream: Option<String>,
-    /// The projects service.
-    #[arg(long, env = "PROJECTS_UPSTREAM")]
-    pub projects_upstream: Option<String>,
-    /// The tenants service.
-    #[arg(long, env = "TENANTS_UPSTREAM")]
-    pub tenants_upstream: Option<String>,
-    /// Where the access tokens' keys are published (auth's JWKS).
+    /// The services behind the gateway, each `name=url` (repeat the flag, or comma-separate
+    /// them in GATEWAY_UPSTREAMS). A service without one answers 503.
     #[arg(
-        long,
-        env = "JWKS_URL",
-        default_value = "http://127.0.0.1:8081/.well-known/jwks.json"
+        long = "upstream",
+        env = "GATEWAY_UPSTREAMS",
+        value_delimiter = ',',
+        default_value = "auth=http://127.0.0.1:8081"
     )]
-    pub jwks_url: String,
-    /// The tokens' `iss`.
-    #[arg(long, env = "AUTH_ISSUER", default_value = "http://127.0.0.1:8081")]
-    pub issuer: String,
-    /// The tokens' `aud`.
-    #[arg(long, env = "AUTH_AUDIENCE", default_value = "saascript")]
-    pub audience: String,
+    pub upstreams: Vec<UpstreamFlag>,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
     /// The web UI's origin, allowed by CORS.
     #[arg(long, env = "WEB_ORIGIN", default_value = "http://127.0.0.1:3000")]
     pub web_origin: String,
@@ -72,5 +58,11 @@ impl Config {
 
     pub fn openapi_cache_ttl(&self) -> Duration {
         Duration::from_secs(self.openapi_cache_seconds)
+    }
+}
+
+impl ServiceConfig for Config {
+    fn http(&self) -> &HttpConfig {
+        &self.http
     }
 }

@@ -17,19 +17,20 @@ pub mod proxy;
 pub mod rate_limit;
 pub mod routes;
 pub mod state;
+pub mod upstreams;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use saascript_common::http::health::ReadinessCheck;
 use saascript_common::http::metrics::HttpMetrics;
+use saascript_common::kit::{Background, Platform, Service};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
-pub use state::AppState;
 use saascript_common::tenants::TenantDirectory;
+pub use state::AppState;
 
 /// The gateway's router (every path goes through `handle`), with CORS for the web origin.
 pub fn router(state: AppState, web_origin: &str) -> Router {
@@ -88,27 +89,19 @@ pub fn app(state: AppState, config: &Config) -> Router {
     )
 }
 
-/// Serves until SIGTERM or Ctrl-C, with the client address available for X-Forwarded-For.
-pub async fn serve(app: Router, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(saascript_common::shutdown::signal())
-    .await
+/// The gateway as `main` runs it: the Tenant directory (a watch of every Tenant, which starts
+/// with it and is the gateway's only background work) and the app.
+pub async fn build(config: Config, platform: Platform) -> Result<Service<AppState>, String> {
+    Ok(assemble(&config, TenantDirectory::start(platform.kube)))
 }
 
-/// Connects to Kubernetes, starts the Tenant cache, and serves.
-pub async fn run(config: Config) -> Result<(), String> {
-    let client = kube::Client::try_default()
-        .await
-        .map_err(|e| format!("Kubernetes: {e}"))?;
-    let state = AppState::new(&config, TenantDirectory::start(client));
-    let listener = tokio::net::TcpListener::bind(config.http.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.http.listen))?;
-    tracing::info!(addr = %config.http.listen, "gateway listening");
-    serve(app(state, &config), listener)
-        .await
-        .map_err(|e| e.to_string())
+/// The gateway on a Tenant directory that is already running: `build`'s assembly, which the
+/// test kit calls with a directory it shares with the test.
+pub fn assemble(config: &Config, directory: TenantDirectory) -> Service<AppState> {
+    let state = AppState::new(config, directory);
+    Service {
+        app: app(state.clone(), config),
+        state,
+        background: Background::new(),
+    }
 }

@@ -12,17 +12,11 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use crate::proxy::Proxy;
-use crate::routes::Upstream;
+use saascript_crds::service_deployment::ServiceName;
 
-/// Where each service publishes its document.
-fn document_path(upstream: Upstream) -> &'static str {
-    match upstream {
-        Upstream::Auth => "/auth/openapi.json",
-        Upstream::Profiles => "/profiles/openapi.json",
-        Upstream::Billing => "/billing/openapi.json",
-        Upstream::Projects => "/projects/openapi.json",
-        Upstream::Tenants => "/tenants/openapi.json",
-    }
+/// Where each service publishes its document: under its own path prefix, as its routes.
+fn document_path(service: ServiceName) -> String {
+    format!("/{service}/openapi.json")
 }
 
 async fn fetch(proxy: &Proxy, base: &str, path: &str) -> Result<Value, String> {
@@ -87,22 +81,23 @@ pub fn merge(documents: Vec<(String, Value)>, unavailable: Vec<String>) -> Value
 
 /// Fetches every configured service's document (at once, so that the slowest bounds the wait)
 /// and merges them.
-pub async fn merged(proxy: &Proxy, upstreams: &HashMap<Upstream, String>) -> Value {
+pub async fn merged(proxy: &Proxy, upstreams: &HashMap<ServiceName, String>) -> Value {
     let mut upstreams: Vec<_> = upstreams.iter().map(|(u, b)| (*u, b.as_str())).collect();
     upstreams.sort_by_key(|(u, _)| document_path(*u));
     let fetched = futures::future::join_all(upstreams.iter().map(|(upstream, base)| async move {
         let path = document_path(*upstream);
-        (path, fetch(proxy, base, path).await)
+        let result = fetch(proxy, base, &path).await;
+        (path, result)
     }))
     .await;
     let mut documents = vec![];
     let mut unavailable = vec![];
     for (path, result) in fetched {
         match result {
-            Ok(document) => documents.push((path.to_string(), document)),
+            Ok(document) => documents.push((path, document)),
             Err(e) => {
                 tracing::warn!(%path, error = %e, "no OpenAPI document");
-                unavailable.push(path.to_string());
+                unavailable.push(path);
             }
         }
     }

@@ -1,21 +1,12 @@
 //! The route table: which upstream serves a path, and which paths need no token.
 
 use axum::http::Method;
-
-/// A service behind the gateway.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Upstream {
-    Auth,
-    Profiles,
-    Billing,
-    Projects,
-    Tenants,
-}
+use saascript_crds::service_deployment::ServiceName;
 
 /// Where a request goes: the upstream and the path there (the `/api` prefix removed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
-    pub upstream: Upstream,
+    pub upstream: ServiceName,
     pub path: String,
 }
 
@@ -23,20 +14,17 @@ pub struct Target {
 pub fn target(path: &str) -> Option<Target> {
     if path == "/.well-known/jwks.json" {
         return Some(Target {
-            upstream: Upstream::Auth,
+            upstream: ServiceName::Auth,
             path: path.to_string(),
         });
     }
     let rest = path.strip_prefix("/api/")?;
     let (service, _) = rest.split_once('/').unwrap_or((rest, ""));
-    let upstream = match service {
-        "auth" => Upstream::Auth,
-        "profiles" => Upstream::Profiles,
-        "billing" => Upstream::Billing,
-        "projects" => Upstream::Projects,
-        "tenants" => Upstream::Tenants,
-        _ => return None,
-    };
+    // Any service but the gateway itself; which of them are configured is the upstream table's.
+    let upstream: ServiceName = service.parse().ok()?;
+    if upstream == ServiceName::Gateway {
+        return None;
+    }
     Some(Target {
         upstream,
         path: format!("/{rest}"),
@@ -77,7 +65,7 @@ mod tests {
         assert_eq!(
             target("/api/auth/login"),
             Some(Target {
-                upstream: Upstream::Auth,
+                upstream: ServiceName::Auth,
                 path: "/auth/login".into()
             })
         );
@@ -87,13 +75,14 @@ mod tests {
         );
         assert_eq!(
             target("/api/profiles").unwrap().upstream,
-            Upstream::Profiles
+            ServiceName::Profiles
         );
         assert_eq!(
             target("/.well-known/jwks.json").unwrap().upstream,
-            Upstream::Auth
+            ServiceName::Auth
         );
         assert_eq!(target("/api/secret-admin/x"), None);
+        assert_eq!(target("/api/gateway/x"), None, "the gateway is no upstream");
         assert_eq!(target("/auth/login"), None, "only /api is routed");
     }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::email_tokens::{self, Purpose};
 use crate::error::Result;
 use crate::text::Text;
-use crate::{AppState, mail, sealed_tasks, passwords, users};
+use crate::{AppState, mail, passwords, sealed_tasks, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

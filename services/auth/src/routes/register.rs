@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::email_tokens::{self, Purpose};
 use crate::error::{AuthError, Result};
 use crate::text::Text;
-use crate::{AppState, events, mail, sealed_tasks, passwords, users};
+use crate::{AppState, events, mail, passwords, sealed_tasks, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

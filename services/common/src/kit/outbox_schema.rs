@@ -37,7 +37,7 @@ pub async fn ensure(db: &PgPool) -> sqlx::Result<()> {
         .execute(&mut *tx)
         .await?;
     for statement in SCHEMA {
-        sqlx::query(statement).execute(&mut *tx).await?;
+        sqlx::query(*statement).execute(&mut *tx).await?;
     }
     tx.commit().await
 }

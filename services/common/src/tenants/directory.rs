@@ -4,8 +4,8 @@
 use kube::api::Api;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
-use std::sync::Arc;
 use saascript_crds::Tenant;
+use std::sync::Arc;
 
 /// A tenant, as far as the gateway's admission is concerned.
 #[derive(Clone, Debug, PartialEq)]

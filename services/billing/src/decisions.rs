@@ -1,11 +1,29 @@
-//! What a Stripe subscription means for a tenant: the status to mirror and whether the tenant's
-//! plan changes. Pure, so that every rule is tested on plain values.
+//! Billing's decisions, pure so that every rule is tested on plain values: what a Stripe
+//! subscription means for a tenant (the status to mirror, whether the tenant's plan changes),
+//! and whether a Tenant's deletion proceeds. The workflows that act on them stack on top:
+//! `subscription_sync` (Stripe → Kubernetes), `crd_reinstall`, then `tenant_deletion`.
 
 use saascript_catalog::{Billing, Catalog};
-use saascript_crds::{StripeState, SubscriptionStatus};
+use saascript_crds::{StripeState, SubscriptionStatus, Tenant};
 
-use crate::kubernetes::StripeMirror;
 use crate::stripe::objects::Subscription;
+
+/// What billing writes into `Subscription.status`: Stripe's view of the subscription.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StripeMirror {
+    pub customer_id: String,
+    pub subscription_id: String,
+    pub state: StripeState,
+    pub confirmed_plan: Option<String>,
+    pub current_period_end: Option<i64>,
+    pub cancel_at_period_end: bool,
+}
+
+/// Whether the Tenant is being deleted for real: marked for deletion and not held by
+/// `preventDeletion` (a blocked deletion keeps the tenant, and its billing, as they are).
+pub fn deletion_proceeds(tenant: &Tenant) -> bool {
+    tenant.metadata.deletion_timestamp.is_some() && !tenant.spec.prevent_deletion
+}
 
 #[derive(Debug, PartialEq)]
 pub enum Decision {

@@ -1,4 +1,5 @@
-//! The services' clock: seconds since the epoch, behind a function so that tests can move time.
+//! The one clock of every process, the operator's and the services': seconds since the epoch,
+//! behind a function so that tests can move time.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
