@@ -22,17 +22,30 @@ impl TenantsServer {
     /// Serves the tenants service beside `auth`. Every Tenant it creates carries `labels`
     /// (`key=value,...`: a test's operator selector, so that a test run provisions its own).
     pub async fn start(env: &TestEnv, auth: &AuthServer, labels: &str) -> TenantsServer {
+        Self::start_with_args(env, auth, labels, &[]).await
+    }
+
+    /// The same, with more flags (for example `--event-stream-limit-seconds`).
+    pub async fn start_with_args(
+        env: &TestEnv,
+        auth: &AuthServer,
+        labels: &str,
+        more: &[&str],
+    ) -> TenantsServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
         let address: SocketAddr = listener.local_addr().expect("an address");
         let catalog = workspace_root().join("config/plans.yaml");
-        let config = Config::try_parse_from([
+        let address_text = address.to_string();
+        let jwks_url = auth.url("/.well-known/jwks.json");
+        let catalog_text = catalog.display().to_string();
+        let mut args = vec![
             "saascript-tenants",
             "--listen",
-            &address.to_string(),
+            &address_text,
             "--jwks-url",
-            &auth.url("/.well-known/jwks.json"),
+            &jwks_url,
             "--issuer",
             ISSUER,
             "--audience",
@@ -40,11 +53,13 @@ impl TenantsServer {
             "--auth-url",
             &auth.base,
             "--catalog",
-            &catalog.display().to_string(),
+            &catalog_text,
             "--tenant-labels",
             labels,
-        ])
-        .unwrap_or_else(|e| panic!("the tenants configuration: {e}"));
+        ];
+        args.extend_from_slice(more);
+        let config = Config::try_parse_from(args)
+            .unwrap_or_else(|e| panic!("the tenants configuration: {e}"));
         let platform = Platform {
             kube: env.kube().await,
             clock: saascript_common::clock::system_clock(),
