@@ -203,9 +203,15 @@ impl AuthServer {
         created["id"].as_str().expect("the user's id").to_string()
     }
 
-    /// Creates a Tenant `name` that no operator runs for (memberships only need it to exist);
-    /// returns its uid. The Tenant CRD must be installed.
+    /// Creates a Tenant `name` that no operator runs for (memberships only need it to exist),
+    /// whose plan allows 10 members; returns its uid. The Tenant CRD must be installed.
     pub async fn create_tenant(&self, name: &str) -> String {
+        self.create_tenant_for(name, 10).await
+    }
+
+    /// `create_tenant`, with entitlements (written as the operator would) that allow
+    /// `max_members` members.
+    pub async fn create_tenant_for(&self, name: &str, max_members: i32) -> String {
         let guard = crate::tenant_guard::TenantGuard::create(
             &TestEnv::new(),
             &crate::tenants::tenant_manifest(
@@ -217,6 +223,7 @@ impl AuthServer {
             ),
         )
         .await;
+        crate::tenants::write_entitlements(guard.api(), name, max_members).await;
         let uid = guard.uid.clone();
         self.tenants
             .lock()

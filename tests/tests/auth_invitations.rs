@@ -159,3 +159,78 @@ async fn an_owner_invites_and_the_invitee_joins_once() {
     let _ = tenants.delete(&tenant, &Default::default()).await;
     server.finish(&env).await;
 }
+
+#[tokio::test]
+async fn the_plans_member_limit_holds_for_invitations_and_acceptances() {
+    let env = TestEnv::new();
+    let server = AuthServer::start(&env).await;
+    let maildir = env.endpoints.require(Dependency::SmtpMaildir).to_string();
+    let _mailer = server.start_mailer(
+        &env,
+        env.endpoints.require(Dependency::Smtp),
+        3,
+        Duration::from_millis(100),
+    );
+    let http = reqwest::Client::new();
+    install_crds(&server.kube).await;
+    let tenants: Api<Tenant> = Api::all(server.kube.clone());
+    let tenant = unique_name("full");
+    let uid = server.create_tenant_for(&tenant, 3).await;
+    let (_, owner) = user(&http, &server, Some((&tenant, "owner"))).await;
+    let (first_email, first) = user(&http, &server, None).await;
+    let (second_email, second) = user(&http, &server, None).await;
+    let (third_email, _) = user(&http, &server, None).await;
+
+    // One member and two open invitations fill a plan of three.
+    for email in [&first_email, &second_email] {
+        let (status, body) = post_as(
+            &http,
+            server.url("/auth/invitations"),
+            &owner,
+            json!({ "email": email, "role": "member" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, problem) = post_as(
+        &http,
+        server.url("/auth/invitations"),
+        &owner,
+        json!({ "email": third_email, "role": "member" }),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("entitlement_exceeded")),
+        "{problem}"
+    );
+
+    // The plan shrinks to two before the invitees accept: the first takes the last place.
+    saascript_tests::tenants::write_entitlements(&tenants, &tenant, 2).await;
+    let mut outcomes = vec![];
+    for (email, token) in [(&first_email, &first), (&second_email, &second)] {
+        let link = token_from(&wait_for_mail(&maildir, email, "You are invited").await);
+        let (status, body) = post_as(
+            &http,
+            server.url("/auth/invitations/accept"),
+            token,
+            json!({ "token": link }),
+        )
+        .await;
+        outcomes.push((status, body["code"].as_str().map(str::to_string)));
+    }
+    assert_eq!(
+        outcomes,
+        [
+            (StatusCode::OK, None),
+            (StatusCode::FORBIDDEN, Some("entitlement_exceeded".into()))
+        ]
+    );
+    // Auth's own table, read directly: two members, the refused acceptance left nothing.
+    let members: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_uid = $1")
+        .bind(&uid)
+        .fetch_one(&server.state.db)
+        .await
+        .unwrap();
+    assert_eq!(members, 2);
+}

@@ -21,6 +21,12 @@ pub enum AuthError {
     Forbidden(String),
     #[error("you are not a member of tenant {0}")]
     NotAMember(String),
+    /// The tenant's plan allows no more of something (members); the plan says how many.
+    #[error("{0}")]
+    EntitlementExceeded(String),
+    /// The tenant's entitlements are not written yet (it is being provisioned).
+    #[error("tenant {0} is still being provisioned; try again shortly")]
+    TenantProvisioning(String),
     #[error("the refresh token is invalid or expired")]
     BadRefreshToken,
     #[error("this refresh token was already used; every token of its session has been revoked")]
@@ -47,9 +53,11 @@ impl ApiError for AuthError {
             AuthError::BadCredentials
             | AuthError::BadRefreshToken
             | AuthError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            AuthError::NotAMember(_) | AuthError::EmailNotVerified | AuthError::Forbidden(_) => {
-                StatusCode::FORBIDDEN
-            }
+            AuthError::NotAMember(_)
+            | AuthError::EmailNotVerified
+            | AuthError::Forbidden(_)
+            | AuthError::EntitlementExceeded(_) => StatusCode::FORBIDDEN,
+            AuthError::TenantProvisioning(_) => StatusCode::CONFLICT,
             AuthError::BadEmailToken => StatusCode::BAD_REQUEST,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AuthError::TenantGone(_) => StatusCode::GONE,
@@ -65,6 +73,8 @@ impl ApiError for AuthError {
             AuthError::BadCredentials => "bad_credentials",
             AuthError::NotAMember(_) => "not_a_member",
             AuthError::Forbidden(_) => "forbidden",
+            AuthError::EntitlementExceeded(_) => "entitlement_exceeded",
+            AuthError::TenantProvisioning(_) => "tenant_provisioning",
             AuthError::EmailNotVerified => "email_not_verified",
             AuthError::BadEmailToken => "email_token_invalid",
             AuthError::BadRefreshToken => "refresh_token_invalid",

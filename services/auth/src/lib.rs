@@ -13,6 +13,7 @@ pub mod events;
 pub mod keys;
 pub mod mail;
 pub mod mailer;
+pub mod member_limit;
 pub mod opaque_token;
 pub mod openapi;
 pub mod passwords;

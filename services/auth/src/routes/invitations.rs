@@ -1,7 +1,8 @@
 //! Invitations: an owner or admin of a tenant invites an email address as admin or member
 //! (POST /auth/invitations); the invitee, signed in with that address, accepts the single-use
 //! token from the email (POST /auth/invitations/accept) and becomes a member. The membership and
-//! its `auth.membership.created` event commit together.
+//! its `auth.membership.created` event commit together. Both count against the plan's
+//! `maxMembers` (`member_limit`): 403 `entitlement_exceeded` when it is full.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use crate::error::{AuthError, Result};
 use crate::routes::register::check_email;
 use crate::text::Text;
-use crate::{AppState, events, mail, opaque_token, sealed_tasks, users};
+use crate::{AppState, events, mail, member_limit, opaque_token, sealed_tasks, users};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -63,8 +64,10 @@ pub async fn invite(
         ));
     }
     state.tenants.require(&context.tenant, &tenant_uid).await?;
+    let max = member_limit::max_members(&state.tenants, &context.tenant).await?;
     let token = opaque_token::generate();
     let mut tx = state.db.begin().await?;
+    member_limit::check_invitation(&mut tx, &tenant_uid, max).await?;
     sqlx::query(
         "INSERT INTO invitations
            (token_hash, tenant, tenant_uid, email, role, invited_by, expires_at)
@@ -134,6 +137,8 @@ pub async fn accept(
     // An invitation to a Tenant that is gone, or whose name another Tenant has taken, admits
     // to nothing; the transaction rolls back and the sweep removes the invitation.
     state.tenants.require(&tenant, &tenant_uid).await?;
+    let max = member_limit::max_members(&state.tenants, &tenant).await?;
+    member_limit::check_member(&mut tx, &tenant_uid, max).await?;
     // A membership left from an earlier Tenant of the same name is replaced, not kept.
     let created = sqlx::query(
         "INSERT INTO memberships (user_id, tenant, tenant_uid, role) VALUES ($1, $2, $3, $4)

@@ -51,3 +51,33 @@ impl Background {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::Background;
+
+    fn counting(ran: &Arc<AtomicUsize>) -> impl std::future::Future<Output = ()> + use<> {
+        let ran = ran.clone();
+        async move {
+            ran.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_test_starts_only_the_work_it_names() {
+        let relay = Arc::new(AtomicUsize::new(0));
+        let sweep = Arc::new(AtomicUsize::new(0));
+        let mut background = Background::new();
+        background.add("relay", counting(&relay));
+        background.add("sweep", counting(&sweep));
+        assert_eq!(background.names(), ["relay", "sweep"]);
+        for task in background.spawn_only(&["sweep"]) {
+            task.await.unwrap();
+        }
+        assert_eq!(relay.load(Ordering::SeqCst), 0);
+        assert_eq!(sweep.load(Ordering::SeqCst), 1);
+    }
+}

@@ -32,8 +32,8 @@ const SCHEMA: &[&str] = &[
 /// pass the check and one then fails on the catalog's unique index.
 pub async fn ensure(db: &PgPool) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
-    // The key is arbitrary but fixed: "outbox" in ASCII.
-    sqlx::query("SELECT pg_advisory_xact_lock(111_117_116_98_111_120)")
+    // The key is arbitrary but fixed: the bytes of "outbox" read as one number.
+    sqlx::query("SELECT pg_advisory_xact_lock(122550254464888)")
         .execute(&mut *tx)
         .await?;
     for statement in SCHEMA {

@@ -63,16 +63,21 @@ impl TenantApi {
         self.api.clone()
     }
 
-    /// The live Tenant named `name`, or None when there is none (or it is being deleted). An API
-    /// server that does not answer is an error.
-    pub async fn live(&self, name: &str) -> Result<Option<LiveTenant>, TenantsUnavailable> {
+    /// The live Tenant named `name` as the API server has it now, or None when there is none
+    /// (or it is being deleted). An API server that does not answer is an error.
+    pub async fn get(&self, name: &str) -> Result<Option<Tenant>, TenantsUnavailable> {
         match self.api.get_opt(name).await {
-            Ok(tenant) => Ok(tenant.as_ref().and_then(LiveTenant::of)),
+            Ok(tenant) => Ok(tenant.filter(|t| LiveTenant::of(t).is_some())),
             Err(e) => {
                 tracing::warn!(error = %e, tenant = name, "cannot read the Tenant");
                 Err(TenantsUnavailable)
             }
         }
+    }
+
+    /// The live Tenant named `name`, or None when there is none (or it is being deleted).
+    pub async fn live(&self, name: &str) -> Result<Option<LiveTenant>, TenantsUnavailable> {
+        Ok(self.get(name).await?.as_ref().and_then(LiveTenant::of))
     }
 
     /// The uid of the live Tenant named `name`, or None when there is none.
