@@ -21,6 +21,7 @@ pub mod kafka_topics;
 pub mod maildir;
 pub mod operator;
 pub mod private_api_server;
+pub mod profiles_server;
 pub mod raw_http;
 pub mod stripe_fake;
 pub mod tcp_proxy;
@@ -29,6 +30,7 @@ pub mod tenant_guard;
 pub mod tenants;
 pub mod tenants_server;
 pub mod test_env;
+pub mod token_issuer;
 pub mod unique;
 pub mod wait;
 
