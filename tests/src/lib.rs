@@ -22,6 +22,8 @@ pub mod maildir;
 pub mod operator;
 pub mod private_api_server;
 pub mod profiles_server;
+pub mod projects_fixture;
+pub mod projects_server;
 pub mod raw_http;
 pub mod stripe_fake;
 pub mod tcp_proxy;
