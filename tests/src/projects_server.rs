@@ -129,6 +129,40 @@ impl ProjectsServer {
         format!("{}{path}", self.base)
     }
 
+    /// A Tenant of the test's with `max_projects` in force, once this service sees it with its
+    /// entitlements: its Tenant watch gets the Tenant first without a status (which answers 409
+    /// `tenant_provisioning`, as it should), and the entitlements a moment later.
+    pub async fn tenant(
+        &self,
+        env: &TestEnv,
+        isolation: &str,
+        max_projects: i32,
+    ) -> crate::projects_fixture::ProjectsTenant {
+        let tenant =
+            crate::projects_fixture::ProjectsTenant::create(env, isolation, max_projects).await;
+        let directory = self.state.tenants.clone();
+        crate::wait::until(
+            std::time::Duration::from_secs(30),
+            &format!(
+                "projects to see tenant {} with its entitlements",
+                tenant.name()
+            ),
+            || {
+                let directory = directory.clone();
+                let (name, uid) = (tenant.name().to_string(), tenant.uid().to_string());
+                async move {
+                    directory
+                        .get(&name)
+                        .filter(|t| t.metadata.uid.as_deref() == Some(uid.as_str()))
+                        .filter(|t| t.status.as_ref().is_some_and(|s| s.entitlements.is_some()))
+                        .map(|_| ())
+                }
+            },
+        )
+        .await;
+        tenant
+    }
+
     /// Sends `method path` with `token` and, when given, a JSON body; returns the status, the
     /// content type and the body (JSON, or a string for anything else).
     pub async fn send(

@@ -88,8 +88,15 @@ impl Client {
     }
 }
 
-async fn org(client: &Client, env: &TestEnv, auth: &AuthServer, gateway: &GatewayServer) -> Org {
-    let tenant = ProjectsTenant::create(env, "pooled", 10).await;
+async fn org(
+    client: &Client,
+    env: &TestEnv,
+    auth: &AuthServer,
+    services: (&ProjectsServer, &ProfilesServer, &GatewayServer),
+) -> Org {
+    let (projects, profiles, gateway) = services;
+    let tenant = projects.tenant(env, "pooled", 10).await;
+    profiles.wait_known(tenant.name(), tenant.uid()).await;
     gateway
         .wait_for_tenant(tenant.name(), "the gateway to see the tenant", |t| {
             t.uid.as_deref() == Some(tenant.uid())
@@ -233,8 +240,9 @@ async fn no_route_lets_one_tenant_reach_the_others_data() {
         http: reqwest::Client::new(),
         gateway: gateway.base.clone(),
     };
-    let a = org(&client, &env, &auth, &gateway).await;
-    let b = org(&client, &env, &auth, &gateway).await;
+    let services = (&projects, &profiles, &gateway);
+    let a = org(&client, &env, &auth, services).await;
+    let b = org(&client, &env, &auth, services).await;
 
     // Lists show each tenant its own, and nothing of the other.
     for (own, other) in [(&a, &b), (&b, &a)] {

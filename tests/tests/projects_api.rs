@@ -41,7 +41,7 @@ impl Setup {
         let env = TestEnv::new();
         let auth = AuthServer::start(&env).await;
         let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
-        let tenant = ProjectsTenant::create(&env, "pooled", 100).await;
+        let tenant = service.tenant(&env, "pooled", 100).await;
         let alice = tenant.token(&auth, "user-alice", &["member"]).await;
         let admin = tenant.token(&auth, "user-admin", &["admin"]).await;
         Setup {
@@ -418,8 +418,8 @@ async fn another_tenants_ids_answer_404_like_missing_ones() {
     let env = TestEnv::new();
     let auth = AuthServer::start(&env).await;
     let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
-    let a = ProjectsTenant::create(&env, "pooled", 10).await;
-    let b = ProjectsTenant::create(&env, "pooled", 10).await;
+    let a = service.tenant(&env, "pooled", 10).await;
+    let b = service.tenant(&env, "pooled", 10).await;
     let token_a = a.token(&auth, "user-a", &["owner"]).await;
     let token_b = b.token(&auth, "user-b", &["owner"]).await;
     let (_, project) = service
@@ -492,7 +492,7 @@ async fn max_projects_from_the_tenants_entitlements_is_enforced() {
     let env = TestEnv::new();
     let auth = AuthServer::start(&env).await;
     let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 2).await;
+    let tenant = service.tenant(&env, "pooled", 2).await;
     let token = tenant.token(&auth, "user-1", &["owner"]).await;
     for n in 0..2 {
         let (status, body) = service
@@ -542,7 +542,7 @@ async fn a_suspended_tenant_reads_but_cannot_write() {
     let env = TestEnv::new();
     let auth = AuthServer::start(&env).await;
     let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
+    let tenant = service.tenant(&env, "pooled", 10).await;
     let token = tenant.token(&auth, "user-1", &["owner"]).await;
     let (_, project) = service
         .post("/projects", &token, json!({ "name": "before" }))
@@ -629,7 +629,7 @@ async fn members_come_from_auths_kafka_events_and_changes_go_out_as_cloudevents(
         },
     )
     .await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
+    let tenant = service.tenant(&env, "pooled", 10).await;
     let token = tenant.token(&auth, "user-owner", &["owner"]).await;
     let (_, project) = service
         .post("/projects", &token, json!({ "name": "Team" }))
@@ -744,7 +744,7 @@ async fn the_gateway_routes_api_projects_to_the_service() {
         &["--upstream", &upstream],
     )
     .await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
+    let tenant = service.tenant(&env, "pooled", 10).await;
     gateway
         .wait_for_tenant(tenant.name(), "the gateway to see the tenant", |info| {
             info.requests_per_second.is_some()

@@ -9,7 +9,6 @@ use lapin::options::{BasicGetOptions, BasicRejectOptions, ConfirmSelectOptions};
 use reqwest::Method;
 use saascript_common::tasks;
 use saascript_tests::auth_server::AuthServer;
-use saascript_tests::projects_fixture::ProjectsTenant;
 use saascript_tests::projects_server::{ProjectsOptions, ProjectsServer};
 use saascript_tests::{TestEnv, wait};
 use serde_json::{Value, json};
@@ -27,8 +26,8 @@ async fn an_export_goes_through_rabbitmq_to_csv_and_json_and_expires_after_a_day
         },
     )
     .await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
-    let other = ProjectsTenant::create(&env, "pooled", 10).await;
+    let tenant = service.tenant(&env, "pooled", 10).await;
+    let other = service.tenant(&env, "pooled", 10).await;
     let token = tenant.token(&auth, "user-1", &["member"]).await;
     let other_token = other.token(&auth, "user-2", &["owner"]).await;
     let (_, alpha) = service
@@ -266,7 +265,7 @@ async fn an_export_that_keeps_failing_is_retried_then_dead_lettered_and_marked_f
         },
     )
     .await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 10).await;
+    let tenant = service.tenant(&env, "pooled", 10).await;
     let token = tenant.token(&auth, "user-1", &["owner"]).await;
     // The worker cannot write this export: its table refuses the update (an outage of the
     // export table, as far as the worker can tell).

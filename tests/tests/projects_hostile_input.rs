@@ -8,7 +8,6 @@ use std::process::Command;
 
 use saascript_tests::TestEnv;
 use saascript_tests::auth_server::AuthServer;
-use saascript_tests::projects_fixture::ProjectsTenant;
 use saascript_tests::projects_server::{ProjectsOptions, ProjectsServer};
 
 fn schemathesis() -> PathBuf {
@@ -71,7 +70,7 @@ async fn no_input_makes_the_projects_service_answer_5xx() {
     let env = TestEnv::new();
     let auth = AuthServer::start(&env).await;
     let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
-    let tenant = ProjectsTenant::create(&env, "pooled", 100_000).await;
+    let tenant = service.tenant(&env, "pooled", 100_000).await;
     let member = tenant.token(&auth, "user-sweep", &["member"]).await;
     let base = service.base.clone();
     let outcome = tokio::task::spawn_blocking(move || {

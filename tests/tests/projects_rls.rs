@@ -6,7 +6,6 @@
 use saascript_tests::TestEnv;
 use saascript_tests::auth_server::AuthServer;
 use saascript_tests::databases::{drop_database, fresh_database};
-use saascript_tests::projects_fixture::ProjectsTenant;
 use saascript_tests::projects_server::{ProjectsOptions, ProjectsServer};
 use serde_json::json;
 
@@ -15,8 +14,8 @@ async fn the_app_role_reads_only_the_current_tenants_rows_and_nothing_without_on
     let env = TestEnv::new();
     let auth = AuthServer::start(&env).await;
     let service = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
-    let a = ProjectsTenant::create(&env, "pooled", 10).await;
-    let b = ProjectsTenant::create(&env, "pooled", 10).await;
+    let a = service.tenant(&env, "pooled", 10).await;
+    let b = service.tenant(&env, "pooled", 10).await;
     for (tenant, user) in [(&a, "user-a"), (&b, "user-b")] {
         let token = tenant.token(&auth, user, &["owner"]).await;
         for n in 0..2 {

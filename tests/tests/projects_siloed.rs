@@ -85,7 +85,7 @@ async fn a_siloed_tenants_data_goes_to_its_own_database() {
         },
     )
     .await;
-    let silo = ProjectsTenant::create(&env, "siloed", 10).await;
+    let silo = service.tenant(&env, "siloed", 10).await;
     let token = silo.token(&auth, "user-s", &["owner"]).await;
     // Before the operator has written its Secret, the tenant is not ready (never a 500).
     let (status, problem) = service.get("/projects", &token).await;
@@ -137,7 +137,7 @@ async fn a_siloed_tenants_data_goes_to_its_own_database() {
     assert_eq!(in_pool, 0);
 
     // A second siloed tenant takes the only pool; the first one's is opened again on demand.
-    let second = ProjectsTenant::create(&env, "siloed", 10).await;
+    let second = service.tenant(&env, "siloed", 10).await;
     let (database2, role2) = provision_silo(&env, &second).await;
     let token2 = second.token(&auth, "user-t", &["owner"]).await;
     let (status, listed) = service.get("/projects", &token2).await;
@@ -179,7 +179,7 @@ async fn a_siloed_tenants_export_travels_through_its_own_outbox() {
         },
     )
     .await;
-    let silo = ProjectsTenant::create(&env, "siloed", 10).await;
+    let silo = service.tenant(&env, "siloed", 10).await;
     let (database, role) = provision_silo(&env, &silo).await;
     let token = silo.token(&auth, "user-s", &["member"]).await;
     let (status, _) = service
