@@ -30,6 +30,7 @@ pub mod tcp_proxy;
 pub mod tenant_credentials;
 pub mod tenant_guard;
 pub mod tenants;
+pub mod tenants_server;
 pub mod test_env;
 pub mod token_issuer;
 pub mod unique;

@@ -6,6 +6,11 @@
 //!
 //! Rows from before tenant uids (uid NULL) are bound to the live Tenant of their name if they
 //! were made while it existed, and removed otherwise.
+//!
+//! The same watch keeps the owner memberships equal to each live Tenant's `spec.owners`
+//! (`owners`).
+
+pub mod owners;
 
 use std::time::Duration;
 
@@ -17,7 +22,12 @@ use sqlx::{AssertSqlSafe, PgPool};
 use saascript_common::tenants::{LiveTenant, TenantApi};
 
 /// The tables whose rows belong to a tenant, each with `tenant`, `tenant_uid` and `created_at`.
-const TABLES: [&str; 3] = ["memberships", "invitations", "refresh_tokens"];
+const TABLES: [&str; 4] = [
+    "memberships",
+    "invitations",
+    "refresh_tokens",
+    "declared_owners",
+];
 
 /// Which rows a pass may remove.
 #[derive(Clone, Copy, Debug)]
@@ -166,15 +176,30 @@ pub async fn run(db: PgPool, tenants: TenantApi) {
         .default_backoff()
         .boxed();
     let mut listed: Vec<LiveTenant> = vec![];
+    let mut declared: Vec<owners::DeclaredOwners> = vec![];
     while let Some(event) = events.next().await {
         match event {
-            Ok(Event::Init) => listed.clear(),
-            Ok(Event::InitApply(tenant)) => listed.extend(LiveTenant::of(&tenant)),
+            Ok(Event::Init) => {
+                listed.clear();
+                declared.clear();
+            }
+            Ok(Event::InitApply(tenant)) => {
+                listed.extend(LiveTenant::of(&tenant));
+                declared.extend(owners::DeclaredOwners::of(&tenant));
+            }
             // Only a complete list may remove the rows of names it lacks.
-            Ok(Event::InitDone) => settle_until_done(&db, &listed, Scope::All).await,
+            Ok(Event::InitDone) => {
+                settle_until_done(&db, &listed, Scope::All).await;
+                for tenant_owners in &declared {
+                    owners::sync_until_done(&db, tenant_owners).await;
+                }
+            }
             Ok(Event::Apply(tenant)) => {
                 if let Some(event) = TenantEvent::of(&tenant, false) {
                     settle_until_done(&db, &[], Scope::Tenant(&event)).await;
+                }
+                if let Some(tenant_owners) = owners::DeclaredOwners::of(&tenant) {
+                    owners::sync_until_done(&db, &tenant_owners).await;
                 }
             }
             Ok(Event::Delete(tenant)) => {

@@ -5,6 +5,7 @@ pub mod jwks;
 pub mod login;
 pub mod logout;
 pub mod me;
+pub mod members;
 pub mod password_reset;
 pub mod refresh;
 pub mod register;
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/refresh", post(refresh::refresh))
         .route("/auth/logout", post(logout::logout))
         .route("/auth/me", get(me::me))
+        .route("/auth/members", get(members::members))
         .route("/auth/verify-email", post(verify_email::verify_email))
         .route("/auth/invitations", post(invitations::invite))
         .route("/auth/invitations/accept", post(invitations::accept))

@@ -1,4 +1,6 @@
 //! POST /auth/verify-email: the token from the verification email marks the address verified.
+//! A Tenant that declares the address among its owners makes the user an owner in the same
+//! transaction (see `tenant_sweep::owners`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,7 +9,8 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::email_tokens::{self, Purpose};
-use crate::error::Result;
+use crate::error::{AuthError, Result};
+use crate::tenant_sweep::owners;
 use crate::text::Text;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -25,11 +28,14 @@ pub async fn verify_email(
 ) -> Result<StatusCode> {
     let mut tx = state.db.begin().await?;
     let user_id = email_tokens::consume(&mut tx, &body.token, Purpose::VerifyEmail).await?;
-    sqlx::query("UPDATE users SET email_verified = true WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    let email: String =
+        sqlx::query_scalar("UPDATE users SET email_verified = true WHERE id = $1 RETURNING email")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AuthError::BadEmailToken)?;
+    let owned = owners::grant_declared(&mut tx, user_id, &email, state.clock_now()).await?;
     tx.commit().await?;
-    tracing::info!(user = %user_id, "email verified");
+    tracing::info!(user = %user_id, owned, "email verified");
     Ok(StatusCode::NO_CONTENT)
 }
