@@ -1,6 +1,6 @@
 //! Sign-up end to end, with the operator provisioning: register → verify (the emailed link) →
-//! login (no tenant yet) → POST /tenants → auth makes the caller owner (its owner sync) → login
-//! again: the token carries the tenant → provisioning progress streamed until Ready → the
+//! login (no tenant yet) → POST /tenants → auth makes the caller owner (its owner sync) → refresh:
+//! the token carries the tenant → provisioning progress streamed until Ready → the
 //! tenant's view and members. And the idempotency key: the same key and body give the same
 //! tenant, the same key with another body is refused.
 
@@ -111,9 +111,15 @@ async fn a_verified_user_signs_up_and_watches_the_tenant_get_ready() {
     assert_eq!(status, StatusCode::CONFLICT, "{second}");
     assert_eq!(second["code"], "already_in_tenant");
 
-    // Auth follows the declared owners; the next login carries the tenant.
+    // Auth follows the declared owners; the session's next refresh carries the tenant.
     wait_owner(&auth, &uid, &email).await;
-    let tokens = login(&http, &auth, &email, None).await;
+    let (status, tokens) = saascript_tests::http::post_json(
+        &http,
+        auth.url("/auth/refresh"),
+        json!({ "refresh_token": first["refresh_token"] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
     let access = tokens["access_token"].as_str().unwrap();
     let claims = auth.state.verifier.verify(access).await.unwrap();
     assert_eq!(claims.tenant.as_deref(), Some(name.as_str()));

@@ -112,6 +112,19 @@ pub struct Rotation {
 }
 
 impl Rotation {
+    /// The session, which began without a tenant, acts for `tenant` from this token on (the
+    /// user's first tenant, made after they signed in: sign-up).
+    pub async fn adopt_tenant(&mut self, tenant: TenantRef) -> Result<()> {
+        sqlx::query("UPDATE refresh_tokens SET tenant = $1, tenant_uid = $2 WHERE token_hash = $3")
+            .bind(&tenant.name)
+            .bind(&tenant.uid)
+            .bind(opaque_token::hash(&self.token))
+            .execute(&mut *self.tx)
+            .await?;
+        self.session.tenant = Some(tenant);
+        Ok(())
+    }
+
     /// Makes the rotation final; returns the new refresh token.
     pub async fn commit(self) -> Result<String> {
         self.tx.commit().await?;

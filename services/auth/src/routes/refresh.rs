@@ -22,12 +22,21 @@ pub async fn refresh(
     State(state): State<AppState>,
     Json(body): Json<Refresh>,
 ) -> Result<Json<TokenPair>> {
-    let rotation = refresh_tokens::rotate(
+    let mut rotation = refresh_tokens::rotate(
         &state.db,
         &body.refresh_token,
         state.settings.refresh_token_lifetime,
     )
     .await?;
+    // A session that began without a tenant adopts the user's only one once there is one (the
+    // owner membership of the tenant they just signed up), as a login would choose it; a
+    // membership of a Tenant that is gone is not adopted, and the session stays as it was.
+    if rotation.session.tenant.is_none()
+        && let Some(tenant) = tokens::choose_tenant(&state, rotation.session.user_id, None).await?
+        && state.tenants.is_live(&tenant.name, &tenant.uid).await?
+    {
+        rotation.adopt_tenant(tenant).await?;
+    }
     let access = match tokens::access_token(&state, &rotation.session).await {
         Ok(access) => access,
         // The session's Tenant is gone (or its name is another Tenant's now), or the membership
