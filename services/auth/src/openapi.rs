@@ -20,6 +20,7 @@ use crate::routes;
         routes::password_reset::confirm,
         routes::invitations::invite,
         routes::invitations::accept,
+        routes::members::members,
         routes::jwks::jwks,
     ),
     modifiers(&BearerAuth)

@@ -88,6 +88,15 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Parses `bytes` as a `T`, naming the field at fault when the JSON has the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Problem>> {
+    // Every body the services take is an object. serde would also fill a struct from an array,
+    // in field order (`["acme", "Acme"]` as a name and a display name): refused, not guessed.
+    if bytes.trim_ascii_start().first() == Some(&b'[') {
+        return Err(Box::new(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "json_invalid",
+            "the body must be a JSON object, not an array",
+        )));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer);
     // Trailing bytes after the value are malformed JSON too.
@@ -238,6 +247,14 @@ mod tests {
     fn refusal(body: &str) -> (u16, String, Option<String>) {
         let problem = parse_json::<Register>(body.as_bytes()).unwrap_err();
         (problem.status, problem.code, problem.field)
+    }
+
+    #[test]
+    fn an_array_never_fills_a_struct() {
+        assert_eq!(
+            refusal(r#" ["ada@example.com", 3]"#),
+            (422, "json_invalid".into(), None)
+        );
     }
 
     #[test]
