@@ -25,6 +25,7 @@ pub mod profiles_server;
 pub mod projects_fixture;
 pub mod projects_server;
 pub mod raw_http;
+pub mod schemathesis;
 pub mod stripe_fake;
 pub mod tcp_proxy;
 pub mod tenant_credentials;

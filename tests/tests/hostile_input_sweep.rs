@@ -4,9 +4,6 @@
 //! auth and billing servers, once anonymously and once with a valid owner's token of a real
 //! Tenant. Any 5xx fails the test, with schemathesis's report of the request that caused it.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use saascript_common::tenants::TenantDirectory;
@@ -24,71 +21,21 @@ use saascript_tests::tenants::{
 use saascript_tests::unique_name;
 use serde_json::json;
 
-/// Examples per operation and phase: enough to reach every kind of bad input, bounded so that
-/// the sweep takes about a minute.
-const MAX_EXAMPLES: &str = "25";
-
-/// schemathesis, from the virtualenv that `scripts/toolchain` installs.
-fn schemathesis() -> PathBuf {
-    let path = std::env::var_os("SAASCRIPT_SCHEMATHESIS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").expect("HOME is set");
-            PathBuf::from(home).join(".cache/saascript/schemathesis-venv/bin/schemathesis")
-        });
-    assert!(
-        path.exists(),
-        "schemathesis is not installed at {}; run: scripts/toolchain",
-        path.display()
-    );
-    path
-}
-
-/// Runs schemathesis against the gateway: Err with its report on any 5xx.
-fn sweep(gateway: &str, token: Option<&str>, what: &str) -> Result<(), String> {
-    let settings = saascript_tests::endpoints::workspace_root().join("tests/schemathesis.toml");
-    let mut command = Command::new(schemathesis());
-    command
-        .arg("--config-file")
-        .arg(settings)
-        .arg("--no-color")
-        .arg("run")
-        .arg(format!("{gateway}/api/openapi.json"))
-        .args(["--url", gateway])
-        .args(["--checks", "not_a_server_error"])
-        .args(["--max-examples", MAX_EXAMPLES])
-        .args(["--phases", "examples,coverage,fuzzing"])
-        .args(["--workers", "2"])
-        .args(["--request-timeout", "30"])
-        .args(["--suppress-health-check", "all"])
-        .arg("--continue-on-failure")
-        // Checkout and the Customer Portal are Stripe-hosted pages the local fake does not have:
-        // they answer 501 `not_offered_here` by design here, whatever the input. Their input is
-        // checked by problem_rejections.rs.
-        .args(["--exclude-path", "/api/billing/checkout"])
-        .args(["--exclude-path", "/api/billing/portal"])
-        .env("SCHEMATHESIS_HOOKS", "")
-        .env("NO_COLOR", "1");
-    if let Some(token) = token {
-        command.args(["--header", &format!("Authorization: Bearer {token}")]);
+/// The sweep of this test's document.
+fn sweep(base: &str, token: Option<&str>, what: &str) -> Result<(), String> {
+    saascript_tests::schemathesis::Sweep {
+        document: format!("{base}/api/openapi.json"),
+        base,
+        max_examples: 25,
+        exclude_paths: &[
+            // Checkout and the Customer Portal are Stripe-hosted pages the local fake does not
+            // have: they answer 501 `not_offered_here` by design here, whatever the input. Their
+            // input is checked by problem_rejections.rs.
+            "/api/billing/checkout",
+            "/api/billing/portal",
+        ],
     }
-    let output = command.output().expect("schemathesis runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    // Shown with --no-capture, and by nextest when the test fails.
-    println!("sweep {what}:\n{stdout}");
-    if !output.status.success() {
-        return Err(format!(
-            "the hostile-input sweep {what} found failures:\n{stdout}\n{stderr}"
-        ));
-    }
-    // A sweep that reached nothing proves nothing: it must have sent requests to the services.
-    if !stdout.contains("passed") || stdout.contains("No operations") {
-        return Err(format!(
-            "the sweep {what} ran no operations:\n{stdout}\n{stderr}"
-        ));
-    }
-    Ok(())
+    .run(token, what)
 }
 
 #[tokio::test]

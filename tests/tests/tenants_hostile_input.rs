@@ -5,9 +5,6 @@
 //! Tenant is protected from deletion, and the owner already has a tenant, so the sweep creates
 //! and deletes none.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use kube::api::{Api, Patch, PatchParams};
 use reqwest::StatusCode;
 use saascript_crds::Tenant;
@@ -19,61 +16,15 @@ use saascript_tests::tenants_server::{
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::json;
 
-const MAX_EXAMPLES: &str = "25";
-
-fn schemathesis() -> PathBuf {
-    let path = std::env::var_os("SAASCRIPT_SCHEMATHESIS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").expect("HOME is set");
-            PathBuf::from(home).join(".cache/saascript/schemathesis-venv/bin/schemathesis")
-        });
-    assert!(
-        path.exists(),
-        "schemathesis is not installed at {}; run: scripts/toolchain",
-        path.display()
-    );
-    path
-}
-
-/// Runs schemathesis against the service: Err with its report on any 5xx.
+/// The sweep of this test's document.
 fn sweep(base: &str, token: Option<&str>, what: &str) -> Result<(), String> {
-    let settings = saascript_tests::endpoints::workspace_root().join("tests/schemathesis.toml");
-    let mut command = Command::new(schemathesis());
-    command
-        .arg("--config-file")
-        .arg(settings)
-        .arg("--no-color")
-        .arg("run")
-        .arg(format!("{base}/tenants/openapi.json"))
-        .args(["--url", base])
-        .args(["--checks", "not_a_server_error"])
-        .args(["--max-examples", MAX_EXAMPLES])
-        .args(["--phases", "examples,coverage,fuzzing"])
-        .args(["--workers", "2"])
-        .args(["--request-timeout", "30"])
-        .args(["--suppress-health-check", "all"])
-        .arg("--continue-on-failure")
-        .env("SCHEMATHESIS_HOOKS", "")
-        .env("NO_COLOR", "1");
-    if let Some(token) = token {
-        command.args(["--header", &format!("Authorization: Bearer {token}")]);
+    saascript_tests::schemathesis::Sweep {
+        document: format!("{base}/tenants/openapi.json"),
+        base,
+        max_examples: 25,
+        exclude_paths: &[],
     }
-    let output = command.output().expect("schemathesis runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("sweep {what}:\n{stdout}");
-    if !output.status.success() {
-        return Err(format!(
-            "the hostile-input sweep {what} found failures:\n{stdout}\n{stderr}"
-        ));
-    }
-    if !stdout.contains("passed") || stdout.contains("No operations") {
-        return Err(format!(
-            "the sweep {what} ran no operations:\n{stdout}\n{stderr}"
-        ));
-    }
-    Ok(())
+    .run(token, what)
 }
 
 #[tokio::test]
