@@ -113,21 +113,15 @@ pub async fn create_namespace_and_subscription(client: &kube::Client, tenant: &s
         .unwrap_or_else(|e| panic!("creating the Subscription of {tenant}: {e}"));
 }
 
-/// Writes `status.entitlements` on a Tenant that no operator runs for, as the operator would
-/// from the plan in force: the free plan's, with `max_members` members.
+/// Writes `status.entitlements` on a Tenant that no operator runs for, as the operator would:
+/// the test kit's one shape of entitlements, with `max_members` members.
 pub async fn write_entitlements(api: &Api<Tenant>, name: &str, max_members: i32) {
-    let status = json!({ "status": { "entitlements": {
-        "plan": "free",
-        "quota": { "cpu": "2", "memory": "4Gi", "storage": "5Gi", "pods": 10 },
-        "maxProjects": 3,
-        "maxMembers": max_members,
-        "requestsPerSecond": 5,
-        "isolation": "pooled",
-    } } });
+    let mut entitlements = crate::projects_fixture::entitlements("pooled", 3);
+    entitlements["maxMembers"] = json!(max_members);
     api.patch_status(
         name,
         &kube::api::PatchParams::default(),
-        &kube::api::Patch::Merge(&status),
+        &kube::api::Patch::Merge(&json!({ "status": { "entitlements": entitlements } })),
     )
     .await
     .unwrap_or_else(|e| panic!("write the entitlements of {name}: {e}"));

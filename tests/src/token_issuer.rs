@@ -10,10 +10,8 @@ use axum::Router;
 use axum::routing::get;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use saascript_common::encoding::base64url;
-use saascript_common::jwt::Claims;
 use serde_json::json;
 
-use crate::auth_server::{AUDIENCE, ISSUER};
 use crate::unique::unique_name;
 
 pub struct TokenIssuer {
@@ -62,18 +60,7 @@ impl TokenIssuer {
         tenant_uid: Option<&str>,
         roles: &[&str],
     ) -> String {
-        let now = jiff::Timestamp::now().as_second();
-        let claims = Claims {
-            sub: sub.to_string(),
-            tenant: tenant.map(str::to_string),
-            tenant_uid: tenant_uid.map(str::to_string),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            exp: now + 900,
-            iat: now,
-            jti: unique_name("jti"),
-            iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
-        };
+        let claims = crate::access_tokens::claims(sub, tenant, tenant_uid, roles);
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, &claims, &self.key).unwrap()
