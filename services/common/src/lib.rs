@@ -5,6 +5,7 @@
 
 pub mod client_address;
 pub mod encoding;
+pub mod event_consumer;
 pub mod event_outbox;
 pub mod events;
 pub mod extract;

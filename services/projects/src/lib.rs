@@ -132,14 +132,12 @@ pub async fn build(config: Config, platform: Platform) -> Result<Service<AppStat
             },
         ),
     );
+    let consumer =
+        saascript_common::event_consumer::subscribe(&config.events, &config.membership_group)
+            .map_err(|e| ProjectsError::Internal(e.to_string()))?;
     background.add(
         MEMBERSHIP_CONSUMER,
-        membership_consumer::run(
-            databases.pooled(),
-            config.events.kafka_brokers.clone(),
-            config.events.events_topic.clone(),
-            config.membership_group.clone(),
-        ),
+        membership_consumer::run(databases.pooled(), consumer),
     );
     Ok(Service {
         state,

@@ -1,15 +1,11 @@
 //! Reads auth's `auth.membership.created` CloudEvents from the platform's events topic into the
-//! tenant-scoped `members` table. The event id is recorded in the same transaction as the
-//! member (`consumed_events`), so a redelivered event changes nothing; the Kafka offset is
-//! stored only once the event is applied (at least once, made idempotent). Events of other
-//! types are skipped; a malformed one is logged and skipped, since reading it again would not
-//! help.
+//! tenant-scoped `members` table (the loop, the commits and the retries are
+//! `saascript_common::event_consumer`'s). The event id is recorded in the same transaction as the
+//! member (`consumed_events`), so a redelivered event changes nothing. Events of other types are
+//! skipped; a malformed one is logged and skipped, since reading it again would not help; a
+//! database failure is retried until it passes, since skipping would lose a member.
 
-use std::time::Duration;
-
-use rdkafka::ClientConfig;
-use rdkafka::Message;
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::StreamConsumer;
 use saascript_common::events::CloudEvent;
 use serde::Deserialize;
 
@@ -24,56 +20,21 @@ struct MembershipData {
     role: Option<String>,
 }
 
-/// Consumes forever; a broker or database failure is retried.
-pub async fn run(pooled: TenantDb, brokers: String, topic: String, group: String) {
-    loop {
-        let consumer: StreamConsumer = match ClientConfig::new()
-            .set("bootstrap.servers", &brokers)
-            .set("group.id", &group)
-            .set("auto.offset.reset", "earliest")
-            .set("enable.auto.offset.store", "false")
-            .create()
-        {
-            Ok(consumer) => consumer,
-            Err(e) => {
-                tracing::warn!(error = %e, "membership consumer: no Kafka client; retrying");
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                continue;
-            }
-        };
-        if let Err(e) = consumer.subscribe(&[topic.as_str()]) {
-            tracing::warn!(error = %e, "membership consumer: cannot subscribe; retrying");
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            continue;
-        }
-        loop {
-            let message = match consumer.recv().await {
-                Ok(message) => message,
-                Err(e) => {
-                    tracing::warn!(error = %e, "membership consumer: receive failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            if let Some(payload) = message.payload() {
-                // A database failure is retried until it passes: skipping would lose a member.
-                while let Err(e) = apply(&pooled, payload).await {
-                    tracing::warn!(error = %e, "membership consumer: applying failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-            if let Err(e) = consumer.store_offset_from_message(&message) {
-                tracing::warn!(error = %e, "membership consumer: cannot store the offset");
-            }
-        }
-    }
+/// Consumes until the process stops.
+pub async fn run(pooled: TenantDb, consumer: StreamConsumer) {
+    saascript_common::event_consumer::consume(
+        consumer,
+        |event| {
+            let pooled = pooled.clone();
+            async move { apply(&pooled, &event).await }
+        },
+        || {},
+    )
+    .await;
 }
 
-/// Applies one message; Ok for anything that is not a membership event or cannot be read.
-pub async fn apply(pooled: &TenantDb, payload: &[u8]) -> sqlx::Result<()> {
-    let Ok(event) = serde_json::from_slice::<CloudEvent>(payload) else {
-        return Ok(());
-    };
+/// Applies one event; Ok for anything that is not a membership event or cannot be read.
+pub async fn apply(pooled: &TenantDb, event: &CloudEvent) -> sqlx::Result<()> {
     if event.type_ != MEMBERSHIP_CREATED {
         return Ok(());
     }
