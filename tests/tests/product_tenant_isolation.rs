@@ -3,6 +3,7 @@
 //! data, and a foreign id answers exactly as a missing one does (404, the same code), so that ids
 //! reveal nothing. Every request goes through the real gateway with tokens from the real auth.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::{Method, StatusCode};
 use saascript_tests::auth_server::AuthServer;
 use saascript_tests::gateway_server::GatewayServer;
@@ -415,6 +416,49 @@ async fn no_route_lets_one_tenant_reach_the_others_data() {
             format!("member of {}", org.tenant.name())
         );
     }
+
+    // The same, read past the services: PostgreSQL as its superuser (no row-level security) and
+    // DynamoDB with a client of the test's own.
+    let database = projects.owner_pool(&env).await;
+    let dynamodb = env.dynamodb().await;
+    for org in [&a, &b] {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT p.tenant_id, p.name, t.status FROM projects p JOIN tasks t ON t.project_id = p.id
+             WHERE p.id = $1::uuid",
+        )
+        .bind(&org.project)
+        .fetch_all(&database)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            [(
+                org.tenant.uid().to_string(),
+                format!("{} roadmap", org.tenant.name()),
+                "todo".to_string()
+            )],
+            "one task, unchanged, in the project's own tenant"
+        );
+        let profile = dynamodb
+            .get_item()
+            .table_name(&profiles.shared_table)
+            .key(
+                "pk",
+                AttributeValue::S(format!("TENANT#{}", org.tenant.name())),
+            )
+            .key("sk", AttributeValue::S(format!("USER#{}", org.member.id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the member's profile is stored in the tenant's partition");
+        assert_eq!(
+            profile.get("display_name").and_then(|v| v.as_s().ok()),
+            Some(&format!("member of {}", org.tenant.name()))
+        );
+    }
+    database.close().await;
 
     projects.finish(&env).await;
     profiles.finish(&env).await;
