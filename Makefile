@@ -1,6 +1,8 @@
 # SaaScript: two commands.
-#   make up     install and start everything, apply the CRDs, print how to reach it all
-#   make test   install and start the dependencies, then run every test, fmt and clippy
+#   make up     install and start everything (dependencies, operator, services, gateway, web UI),
+#               apply the CRDs and the example tenants, print how to reach it all
+#   make test   install and start the dependencies, then run every test (Rust, the web UI's
+#               component tests, and its browser tests against the whole system), fmt and clippy
 #   make down   stop what `make up` started
 # Slow builds are cached outside the clone (~/.cache/saascript), so a second run is fast.
 
@@ -10,21 +12,26 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
 export CARGO_TERM_COLOR ?= never
 KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
 
-.PHONY: up down test toolchain deps crds operator services examples fmt clippy nextest status
+.PHONY: up down test toolchain deps crds operator services examples web web-test fmt clippy nextest status
 
-up: toolchain deps crds operator services examples
+up: toolchain deps crds operator services examples web
 	@scripts/summary
 
 down:
+	scripts/web down
 	scripts/services down
 	scripts/operator down
 	scripts/deps down
 
 status:
-	scripts/deps status; scripts/operator status; scripts/services status
+	scripts/deps status; scripts/operator status; scripts/services status; scripts/web status
 
 services: deps
 	scripts/services up
+
+# The web UI, a production build served at http://127.0.0.1:3000, talking to the gateway.
+web: services
+	scripts/web up
 
 operator: crds
 	scripts/operator up
@@ -34,7 +41,11 @@ examples: operator
 	$(KUBECTL) apply -f examples/tenants/ >/dev/null
 	$(KUBECTL) wait --for=condition=Ready --timeout=120s -f examples/tenants/ >/dev/null
 
-test: toolchain deps fmt nextest clippy
+test: toolchain deps fmt nextest web-test clippy
+
+# The web UI's checks and browser tests run against the whole system, as `make up` starts it.
+web-test: operator web
+	scripts/web test
 
 toolchain:
 	scripts/toolchain

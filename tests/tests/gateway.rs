@@ -56,6 +56,8 @@ async fn fixture() -> Fixture {
             &format!("projects={}", echo.base),
             "--upstream",
             &format!("profiles={}", echo.base),
+            "--upstream",
+            &format!("tenants={}", echo.base),
             "--default-requests-per-second",
             "1000",
         ],
@@ -212,10 +214,10 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
         .http
         .request(reqwest::Method::OPTIONS, f.gateway.url("/api/projects/p1"))
         .header("origin", WEB_ORIGIN)
-        .header("access-control-request-method", "POST")
+        .header("access-control-request-method", "PUT")
         .header(
             "access-control-request-headers",
-            "authorization,content-type",
+            "authorization,content-type,if-match,idempotency-key",
         )
         .send()
         .await
@@ -224,6 +226,29 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
         preflight.headers()["access-control-allow-origin"],
         WEB_ORIGIN
     );
+    // The web UI sends If-Match (profiles) and Idempotency-Key (sign-up, billing) ...
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["authorization", "content-type", "if-match", "idempotency-key"] {
+        assert!(allowed.contains(header), "{header} not allowed: {allowed}");
+    }
+    // ... and reads the ETag and a download's file name back.
+    let answer = f
+        .http
+        .get(f.gateway.url("/.well-known/jwks.json"))
+        .header("origin", WEB_ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    let exposed = answer.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["etag", "content-disposition", "retry-after"] {
+        assert!(exposed.contains(header), "{header} not exposed: {exposed}");
+    }
     f.finish().await;
 }
 
@@ -330,6 +355,28 @@ async fn a_suspended_tenant_is_refused_and_the_rate_limit_answers_429() {
     )
     .await;
     assert_eq!(problem["code"], "tenant_suspended");
+    // The tenant's own view stays reachable, so that the UI can say why it is suspended; the
+    // product's routes do not, reads included.
+    let own_view = wait::until(
+        Duration::from_secs(20),
+        "the suspended tenant's own view",
+        || async {
+            let (status, _, _) = f.get("/api/tenants/current", Some(&f.token)).await;
+            // 429 is the rate limit of 2 per second, which is not suspension.
+            (status != StatusCode::TOO_MANY_REQUESTS).then_some(status)
+        },
+    )
+    .await;
+    assert_eq!(own_view, StatusCode::OK);
+    let problem = wait::until(Duration::from_secs(20), "a refused read", || async {
+        let (status, _, body) = f.get("/api/projects", Some(&f.token)).await;
+        (status != StatusCode::TOO_MANY_REQUESTS).then_some((status, body))
+    })
+    .await;
+    assert_eq!(
+        (problem.0, problem.1["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("tenant_suspended"))
+    );
     f.finish().await;
 }
 

@@ -37,8 +37,14 @@ impl Admission {
         }
     }
 
-    /// Admits a request with a verified token.
-    pub fn admit(&self, directory: &TenantDirectory, claims: &Claims) -> Result<(), GatewayError> {
+    /// Admits a request with a verified token. `reachable_while_suspended` says whether the
+    /// request is one a suspended tenant may still make (see `routes`).
+    pub fn admit(
+        &self,
+        directory: &TenantDirectory,
+        claims: &Claims,
+        reachable_while_suspended: bool,
+    ) -> Result<(), GatewayError> {
         let Some(tenant) = &claims.tenant else {
             return check(
                 &self.users,
@@ -56,7 +62,7 @@ impl Admission {
         if info.uid.is_none() || claims.tenant_uid != info.uid {
             return Err(GatewayError::TenantChanged);
         }
-        if info.suspended {
+        if info.suspended && !reachable_while_suspended {
             return Err(GatewayError::TenantSuspended);
         }
         let rate = info.requests_per_second.unwrap_or(self.default_tenant_rate);
@@ -145,23 +151,29 @@ mod tests {
         let admission = admission(&["--default-requests-per-second", "1000"]);
         assert!(
             admission
-                .admit(&tenants, &claims(Some("acme"), Some("uid-2")))
+                .admit(&tenants, &claims(Some("acme"), Some("uid-2")), false)
                 .is_ok()
         );
         for uid in [Some("uid-1"), None] {
             assert!(matches!(
-                admission.admit(&tenants, &claims(Some("acme"), uid)),
+                admission.admit(&tenants, &claims(Some("acme"), uid), false),
                 Err(GatewayError::TenantChanged)
             ));
         }
         assert!(matches!(
-            admission.admit(&tenants, &claims(Some("gone"), Some("uid-2"))),
+            admission.admit(&tenants, &claims(Some("gone"), Some("uid-2")), false),
             Err(GatewayError::TenantUnknown)
         ));
         assert!(matches!(
-            admission.admit(&tenants, &claims(Some("frozen"), Some("uid-9"))),
+            admission.admit(&tenants, &claims(Some("frozen"), Some("uid-9")), false),
             Err(GatewayError::TenantSuspended)
         ));
+        // What a suspended tenant may still reach (billing, its own view) is admitted.
+        assert!(
+            admission
+                .admit(&tenants, &claims(Some("frozen"), Some("uid-9")), true)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -172,13 +184,13 @@ mod tests {
         alice.sub = "alice".into();
         let mut bob = alice.clone();
         bob.sub = "bob".into();
-        assert!(admission.admit(&tenants, &alice).is_ok());
-        assert!(admission.admit(&tenants, &alice).is_ok());
+        assert!(admission.admit(&tenants, &alice, false).is_ok());
+        assert!(admission.admit(&tenants, &alice, false).is_ok());
         assert!(matches!(
-            admission.admit(&tenants, &alice),
+            admission.admit(&tenants, &alice, false),
             Err(GatewayError::RateLimited { .. })
         ));
-        assert!(admission.admit(&tenants, &bob).is_ok(), "per user");
+        assert!(admission.admit(&tenants, &bob, false).is_ok(), "per user");
     }
 
     #[test]

@@ -41,7 +41,8 @@ async fn pass(state: &AppState, mut request: Request) -> Result<Response, Gatewa
 
     if !routes::is_public(&method, &path) {
         let claims = authenticate::bearer(&state.verifier, request.headers()).await?;
-        state.admission.admit(&state.tenants, &claims)?;
+        let reachable = routes::is_reachable_while_suspended(&method, &path);
+        state.admission.admit(&state.tenants, &claims, reachable)?;
         identity::set_identity(request.headers_mut(), &claims);
     } else if routes::is_account_entry(&method, &path) {
         state.admission.admit_anonymous(peer)?;

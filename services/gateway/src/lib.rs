@@ -46,12 +46,21 @@ pub fn router(state: AppState, web_origin: &str) -> Router {
             Method::PATCH,
             Method::DELETE,
         ])
+        // What the UI sends beyond the safelisted headers: If-Match for optimistic writes
+        // (profiles) and Idempotency-Key for creations that may be retried (sign-up, billing).
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-request-id"),
         ])
+        // What the UI reads back: the version to send as If-Match, where a new thing lives, a
+        // download's file name, and how long to wait after a 429.
         .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::CONTENT_DISPOSITION,
             header::RETRY_AFTER,
             header::HeaderName::from_static("x-request-id"),
         ]);

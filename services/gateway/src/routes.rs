@@ -56,9 +56,50 @@ pub fn is_account_entry(method: &Method, path: &str) -> bool {
     method == Method::POST && ACCOUNT_ENTRY_POSTS.contains(&path)
 }
 
+/// Whether a suspended tenant's members may still make the request: billing (a tenant suspended
+/// because a payment failed pays its way back there), the tenant's own view and progress (so the
+/// UI can say why it is suspended), and the caller's own account. Everything else is refused at
+/// the gateway, reads included, so that a suspension holds whatever a service would allow.
+pub fn is_reachable_while_suspended(method: &Method, path: &str) -> bool {
+    path.starts_with("/api/billing/")
+        || (method == Method::GET
+            && matches!(
+                path,
+                "/api/tenants/current" | "/api/tenants/current/events" | "/api/auth/me"
+            ))
+        || (method == Method::POST && path == "/api/auth/logout")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_suspended_tenant_reaches_billing_its_own_view_and_its_account_only() {
+        for (method, path) in [
+            (Method::GET, "/api/billing/subscription"),
+            (Method::PUT, "/api/billing/subscription"),
+            (Method::POST, "/api/billing/portal"),
+            (Method::GET, "/api/tenants/current"),
+            (Method::GET, "/api/tenants/current/events"),
+            (Method::GET, "/api/auth/me"),
+            (Method::POST, "/api/auth/logout"),
+        ] {
+            assert!(is_reachable_while_suspended(&method, path), "{method} {path}");
+        }
+        for (method, path) in [
+            (Method::GET, "/api/projects"),
+            (Method::POST, "/api/projects"),
+            (Method::PUT, "/api/profiles/me"),
+            (Method::PATCH, "/api/tenants/current"),
+            (Method::DELETE, "/api/tenants/current"),
+            (Method::GET, "/api/tenants/current/members"),
+            (Method::POST, "/api/auth/invitations"),
+            (Method::GET, "/api/billing"),
+        ] {
+            assert!(!is_reachable_while_suspended(&method, path), "{method} {path}");
+        }
+    }
 
     #[test]
     fn paths_map_to_their_upstream_without_the_api_prefix() {
