@@ -19,6 +19,7 @@ use crate::routes;
         routes::password_reset::request,
         routes::password_reset::confirm,
         routes::invitations::invite,
+        routes::invitations::pending,
         routes::invitations::accept,
         routes::members::members,
         routes::jwks::jwks,

@@ -1,13 +1,15 @@
-//! SaaScript's tenants service: sign-up (a Tenant with the caller as its owner) and the tenant's
-//! own view of itself: its spec, phase and conditions, live provisioning progress (Server-Sent
-//! Events from a watch), its display name and owners, its deletion, and its members (through
-//! auth). It keeps no tenant state: the Tenant CR is the truth, and an idempotency record lives
-//! on the Tenant it created (`idempotency`).
+//! SaaScript's tenants service: sign-up (a Tenant with the caller as its owner), the platform
+//! admins' list of every Tenant, and the tenant's own view of itself: its spec, phase and
+//! conditions, live provisioning progress (Server-Sent Events from a watch), its display name and
+//! owners, its deletion, and its members (through auth). It keeps no tenant state: the Tenant CR
+//! is the truth, and an idempotency record lives on the Tenant it created (`idempotency`).
 //!
 //! Layout: `routes/` (one route per file), `caller.rs` (the token and its claims),
 //! `current_tenant.rs` (the caller's live Tenant), `auth_client.rs` (auth, with the caller's
-//! token), `progress.rs` (condition changes as stream events, pure), `tenant_view.rs`,
-//! `owner_index.rs` (a watch of every Tenant's owners), `idempotency.rs`, and the input rules `tenant_name.rs`, `display_name.rs`, `owner_list.rs`.
+//! token), `progress.rs` (condition changes as stream events, pure), `tenant_view.rs` (a Tenant
+//! as its users and as the admins' list see it), `owner_index.rs` (a watch of every Tenant's
+//! owners), `idempotency.rs`, and the input rules `tenant_name.rs`, `display_name.rs`,
+//! `owner_list.rs`.
 
 pub mod auth_client;
 pub mod caller;

@@ -8,8 +8,9 @@ use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "SaaScript tenants", description = "Sign-up and the tenant's own view: its spec, conditions, provisioning progress, owners, deletion and members. Errors are RFC 9457 problems."),
+    info(title = "SaaScript tenants", description = "Sign-up, the platform admins' list of every Tenant, and the tenant's own view: its spec, conditions, provisioning progress, owners, deletion and members. Errors are RFC 9457 problems."),
     paths(
+        routes::list::list,
         routes::sign_up::sign_up,
         routes::availability::availability,
         routes::current::current,

@@ -1,14 +1,15 @@
 //! Invitations: an owner or admin of a tenant invites an email address as admin or member
-//! (POST /auth/invitations); the invitee, signed in with that address, accepts the single-use
-//! token from the email (POST /auth/invitations/accept) and becomes a member. The membership and
-//! its `auth.membership.created` event commit together. Both count against the plan's
-//! `maxMembers` (`member_limit`): 403 `entitlement_exceeded` when it is full.
+//! (POST /auth/invitations) and sees those still open (GET /auth/invitations); the invitee,
+//! signed in with that address, accepts the single-use token from the email
+//! (POST /auth/invitations/accept) and becomes a member. The membership and its
+//! `auth.membership.created` event commit together. Both count against the plan's `maxMembers`
+//! (`member_limit`): 403 `entitlement_exceeded` when it is full.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use saascript_common::extract::{AuthUser, TenantContext};
 use saascript_common::input::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -32,37 +33,16 @@ pub async fn invite(
     context: TenantContext,
     Json(body): Json<Invite>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    if !(context.claims.has_role("owner") || context.claims.has_role("admin")) {
-        return Err(AuthError::Forbidden(
-            "only the tenant's owners and admins may invite".into(),
-        ));
-    }
+    let Manager {
+        user: inviter,
+        tenant_uid,
+    } = manager(&state, &context, "invite").await?;
     let role = body.role.into_string();
     if !matches!(role.as_str(), "admin" | "member") {
         return Err(AuthError::Invalid("role must be admin or member".into()));
     }
     let email = body.email.trim().to_string();
     check_email(&email)?;
-    let inviter: Uuid = context
-        .claims
-        .sub
-        .parse()
-        .map_err(|_| AuthError::BadCredentials)?;
-    // The invitation is to the Tenant the inviter's token was minted for, if it is still the
-    // one of that name; a token from before tenant uids names no Tenant for sure.
-    let tenant_uid = context
-        .claims
-        .tenant_uid
-        .clone()
-        .ok_or_else(|| AuthError::TenantGone(context.tenant.clone()))?;
-    // The membership as it is now, not as the token (up to 15 minutes old) remembers it; a
-    // token whose user is gone invites no one.
-    let inviter_role = users::role_in(&state.db, inviter, &context.tenant, &tenant_uid).await?;
-    if !matches!(inviter_role.as_deref(), Some("owner" | "admin")) {
-        return Err(AuthError::Forbidden(
-            "only the tenant's owners and admins may invite".into(),
-        ));
-    }
     state.tenants.require(&context.tenant, &tenant_uid).await?;
     let max = member_limit::max_members(&state.tenants, &context.tenant).await?;
     let token = opaque_token::generate();
@@ -101,6 +81,94 @@ pub async fn invite(
         StatusCode::CREATED,
         Json(json!({ "tenant": context.tenant, "email": email, "role": role })),
     ))
+}
+
+/// An owner or admin of the tenant the token acts for: the user, and the uid of the Tenant the
+/// token was minted for.
+struct Manager {
+    user: Uuid,
+    tenant_uid: String,
+}
+
+/// Err(Forbidden) unless the caller is an owner or admin of the token's tenant, by the token and
+/// by the membership as it is now (a token remembers a role for up to 15 minutes; a token whose
+/// user is gone may do nothing). `what` names the refused action in the problem's detail.
+async fn manager(state: &AppState, context: &TenantContext, what: &str) -> Result<Manager> {
+    let refused =
+        || AuthError::Forbidden(format!("only the tenant's owners and admins may {what}"));
+    if !(context.claims.has_role("owner") || context.claims.has_role("admin")) {
+        return Err(refused());
+    }
+    let user: Uuid = context
+        .claims
+        .sub
+        .parse()
+        .map_err(|_| AuthError::BadCredentials)?;
+    // The Tenant the token was minted for, if it is still the one of that name; a token from
+    // before tenant uids names no Tenant for sure.
+    let tenant_uid = context
+        .claims
+        .tenant_uid
+        .clone()
+        .ok_or_else(|| AuthError::TenantGone(context.tenant.clone()))?;
+    let role = users::role_in(&state.db, user, &context.tenant, &tenant_uid).await?;
+    if !matches!(role.as_deref(), Some("owner" | "admin")) {
+        return Err(refused());
+    }
+    Ok(Manager { user, tenant_uid })
+}
+
+/// An invitation still open: neither accepted nor expired. Its token is never shown (auth keeps
+/// only its hash).
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingInvitation {
+    pub email: String,
+    /// `admin` or `member`.
+    pub role: String,
+    /// When the emailed link stops working (RFC 3339, UTC).
+    pub expires_at: String,
+    /// When the invitation was sent (RFC 3339, UTC).
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PendingInvitations {
+    pub tenant: String,
+    /// Oldest first.
+    pub invitations: Vec<PendingInvitation>,
+}
+
+/// The open invitations of the caller's tenant (owners and admins).
+#[utoipa::path(get, path = "/auth/invitations", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, body = PendingInvitations),
+        (status = 401, description = "token_missing, token_invalid or token_expired"),
+        (status = 403, description = "tenant_required or forbidden: not an owner or admin of the tenant"),
+        (status = 410, description = "tenant_gone"),
+    ))]
+pub async fn pending(
+    State(state): State<AppState>,
+    context: TenantContext,
+) -> Result<Json<PendingInvitations>> {
+    let Manager { tenant_uid, .. } = manager(&state, &context, "see its invitations").await?;
+    state.tenants.require(&context.tenant, &tenant_uid).await?;
+    let invitations: Vec<PendingInvitation> = sqlx::query_as(
+        "SELECT email, role,
+                to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at,
+                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at
+         FROM invitations
+         WHERE tenant = $1 AND tenant_uid = $2 AND accepted_at IS NULL AND expires_at > now()
+         ORDER BY invitations.created_at, lower(email)",
+    )
+    .bind(&context.tenant)
+    .bind(&tenant_uid)
+    .fetch_all(&state.db)
+    .await?;
+    Ok(Json(PendingInvitations {
+        tenant: context.tenant,
+        invitations,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

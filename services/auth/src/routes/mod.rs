@@ -25,7 +25,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/me", get(me::me))
         .route("/auth/members", get(members::members))
         .route("/auth/verify-email", post(verify_email::verify_email))
-        .route("/auth/invitations", post(invitations::invite))
+        .route(
+            "/auth/invitations",
+            get(invitations::pending).post(invitations::invite),
+        )
         .route("/auth/invitations/accept", post(invitations::accept))
         .route("/auth/password-reset", post(password_reset::request))
         .route(

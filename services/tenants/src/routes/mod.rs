@@ -5,18 +5,19 @@ pub mod availability;
 pub mod current;
 pub mod delete;
 pub mod events;
+pub mod list;
 pub mod members;
 pub mod sign_up;
 pub mod update;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 
 use crate::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/tenants", post(sign_up::sign_up))
+        .route("/tenants", get(list::list).post(sign_up::sign_up))
         .route("/tenants/availability", get(availability::availability))
         .route(
             "/tenants/current",
