@@ -154,4 +154,17 @@ impl StripeFake {
     pub async fn subscription(&self, id: &str) -> Value {
         self.get(&format!("/subscriptions/{id}")).await
     }
+
+    /// The fake's customers with this email address (billing gives a tenant's customer the
+    /// address of its first owner), read from the fake itself.
+    pub async fn customers_with_email(&self, email: &str) -> Vec<Value> {
+        let email = email.replace('@', "%40").replace('+', "%2B");
+        let list = self
+            .get(&format!("/customers?email={email}&limit=100"))
+            .await;
+        list["data"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list of customers: {list}"))
+            .clone()
+    }
 }

@@ -6,7 +6,7 @@
 //! Terminating for ever; its namespace goes with it. A test that passes deletes its Tenants itself, with its operator still
 //! running, so that their backing resources go too; the guard then finds nothing.
 
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use saascript_crds::Tenant;
 use serde_json::json;
 
@@ -35,6 +35,31 @@ impl TenantGuard {
             name,
             uid,
             api,
+            config,
+        }
+    }
+
+    /// As `create`, sending `manifest` as it is written: fields it leaves out stay out, so that
+    /// the API server's schema defaults are what fill them (a typed `Tenant` would send them all).
+    pub async fn create_untyped(env: &TestEnv, manifest: &DynamicObject) -> TenantGuard {
+        let config = env.kube_config().await;
+        let client = env
+            .checked(kube::Client::try_from(config.clone()).expect("a Kubernetes client"))
+            .await;
+        let name = manifest.metadata.name.clone().expect("a named Tenant");
+        let untyped: Api<DynamicObject> =
+            Api::all_with(client.clone(), &ApiResource::erase::<Tenant>(&()));
+        let created = untyped
+            .create(&PostParams::default(), manifest)
+            .await
+            .unwrap_or_else(|e| panic!("creating tenant {name}: {e}"));
+        TenantGuard {
+            name,
+            uid: created
+                .metadata
+                .uid
+                .expect("the API server gives every object a uid"),
+            api: Api::all(client),
             config,
         }
     }

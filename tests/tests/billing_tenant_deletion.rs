@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Namespace;
-use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use reqwest::Method;
 use saascript_billing::kubernetes::FINALIZER;
@@ -14,9 +12,8 @@ use saascript_tests::billing_fixture::{BillingFixture, holds_billing_finalizer};
 use saascript_tests::billing_server::token_for;
 use saascript_tests::operator::new_run_id;
 use saascript_tests::stripe_fake::GOOD_CARD;
-use saascript_tests::tenants::{
-    create_namespace_and_subscription, create_tenant, tenant_manifest, wait_gone,
-};
+use saascript_tests::tenant_guard::TenantGuard;
+use saascript_tests::tenants::{create_namespace_and_subscription, tenant_manifest, wait_gone};
 use saascript_tests::{unique_name, wait};
 use serde_json::json;
 
@@ -179,8 +176,9 @@ async fn billing_makes_no_customer_for_a_tenant_whose_deletion_it_does_not_watch
     // namespace and Subscription its operator would make, so that only the selector is in the
     // way.
     let other = unique_name("bill-other");
-    create_tenant(
-        &f.tenants,
+    // Deleted (with its namespace) when the guard drops, also when an assertion below fails.
+    let other_guard = TenantGuard::create(
+        &f.env,
         &tenant_manifest(&other, &new_run_id(), "pooled", "free", "Delete"),
     )
     .await;
@@ -214,12 +212,7 @@ async fn billing_makes_no_customer_for_a_tenant_whose_deletion_it_does_not_watch
         .await
         .unwrap();
     wait_gone(&f.tenants, &other).await;
-    Api::<Namespace>::all(client)
-        .delete(
-            &saascript_crds::names::tenant_namespace(&other),
-            &DeleteParams::default(),
-        )
-        .await
-        .unwrap();
+    // Takes its namespace away (the Tenant is gone already).
+    drop(other_guard);
     f.finish().await;
 }

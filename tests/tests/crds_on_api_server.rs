@@ -10,6 +10,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, PostParams};
 use saascript_crds::{ServiceDeployment, Subscription, Tenant};
 use saascript_tests::crds::install_crds;
+use saascript_tests::tenant_guard::TenantGuard;
 use saascript_tests::tenants::create_namespace;
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::json;
@@ -83,16 +84,15 @@ async fn a_valid_tenant_is_accepted_and_gets_its_defaults() {
     let client = env.kube().await;
     install_crds(&client).await;
     let name = unique_name("t");
-    let api = tenant_api(&client);
-    api.create(
-        &PostParams::default(),
+    // Deleted when the guard drops, also when an assertion below fails.
+    let guard = TenantGuard::create_untyped(
+        &env,
         &tenant_manifest(
             &name,
             json!({ "displayName": "Acme", "owners": ["ops@acme.example"] }),
         ),
     )
-    .await
-    .expect("a valid Tenant is accepted");
+    .await;
 
     let tenants: Api<Tenant> = Api::all(client.clone());
     let tenant = tenants.get(&name).await.unwrap();
@@ -103,10 +103,8 @@ async fn a_valid_tenant_is_accepted_and_gets_its_defaults() {
         saascript_crds::DeletionPolicy::Retain
     );
     assert!(!tenant.spec.suspended && !tenant.spec.prevent_deletion);
-    tenants
-        .delete(&name, &DeleteParams::default())
-        .await
-        .unwrap();
+    drop(guard);
+    saascript_tests::tenants::wait_gone(&tenants, &name).await;
 }
 
 #[tokio::test]
@@ -269,13 +267,15 @@ async fn kubectl_get_saascript_lists_all_three_kinds_with_their_columns() {
     create_namespace(&client, &namespace).await;
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let tenants: Api<Tenant> = Api::all(client.clone());
-    tenants
-        .create(&PostParams::default(), &serde_json::from_value(json!({
-            "apiVersion": "saascript.io/v1alpha1", "kind": "Tenant", "metadata": { "name": tenant },
-            "spec": { "displayName": "Acme", "owners": ["ops@acme.example"], "plan": "pro", "isolation": "siloed" },
-        })).unwrap())
-        .await
-        .unwrap();
+    // Deleted when the guard drops, also when an assertion below fails.
+    let _guard = TenantGuard::create_untyped(
+        &env,
+        &tenant_manifest(
+            &tenant,
+            json!({ "displayName": "Acme", "owners": ["ops@acme.example"], "plan": "pro", "isolation": "siloed" }),
+        ),
+    )
+    .await;
     let subs: Api<Subscription> = Api::namespaced(client.clone(), &namespace);
     subs.create(&PostParams::default(), &serde_json::from_value(json!({
         "apiVersion": "saascript.io/v1alpha1", "kind": "Subscription", "metadata": { "name": tenant },

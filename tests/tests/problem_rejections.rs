@@ -1,26 +1,54 @@
 //! Every rejection is a problem (RFC 9457), axum's own included. For every POST, PUT and PATCH
-//! route of every service, as its OpenAPI document lists them, this sends malformed JSON, a
-//! wrong content type, a body missing its required fields, a body with an unknown field, and a
-//! method the route does not take, and checks the status, the media type and the problem's
-//! `code` (and `field`, where one is at fault). Unknown routes answer 404 problems too.
+//! route of every service (auth, billing, tenants, profiles, projects), as its OpenAPI document
+//! lists them, this sends malformed JSON, a wrong content type, a body missing its required
+//! fields, a body with an unknown field, and a method the route does not take, and checks the
+//! status, the media type and the problem's `code` (and `field`, where one is at fault). Each
+//! request carries what the route needs to reach its body (a token of a live Tenant, and the
+//! headers the document marks required), so that the body is what is judged. Unknown routes
+//! answer 404 problems too.
 
 use reqwest::{Method, StatusCode};
-use saascript_tests::TestEnv;
+use saascript_tests::access_tokens::sign_access_token;
 use saascript_tests::auth_server::AuthServer;
-use saascript_tests::billing_server::{BillingServer, token_for};
+use saascript_tests::billing_server::BillingServer;
+use saascript_tests::crds::install_crds;
+use saascript_tests::profiles_server::{ProfilesServer, new_user_id};
+use saascript_tests::projects_server::{ProjectsOptions, ProjectsServer};
+use saascript_tests::tenants_server::TenantsServer;
+use saascript_tests::{TestEnv, unique_name};
 use serde_json::{Value, json};
+
+/// What a path parameter is filled with: an id of the shape the routes take, of nothing.
+const MISSING_ID: &str = "0190d6a0-0000-7000-8000-000000000000";
 
 /// One route to probe, and how to reach it.
 struct Route {
     service: &'static str,
     base: String,
     method: Method,
+    /// The path as the document writes it, and as sent (its parameters filled).
+    template: String,
     path: String,
+    /// Every method the document lists for the path.
+    allowed: Vec<Method>,
+    /// The headers the operation requires (besides the token), by name.
+    required_headers: Vec<String>,
     /// The schema of its JSON body, resolved; None when it takes none.
     body_schema: Option<Value>,
     /// Whether it reads its body raw (Stripe's signed webhook), not as JSON.
     raw_body: bool,
     bearer: Option<String>,
+}
+
+/// A value of a required header that lets the request past it, so that its body is judged.
+fn header_value(name: &str) -> Option<String> {
+    match name.to_ascii_lowercase().as_str() {
+        // A new key each time: no request is ever taken for a retry of another.
+        "idempotency-key" => Some(unique_name("probe")),
+        // Profiles: the version of a profile not stored yet.
+        "if-match" => Some("\"0\"".into()),
+        _ => None,
+    }
 }
 
 /// The POST, PUT and PATCH routes in `document`, each with its body's schema.
@@ -29,7 +57,12 @@ fn write_routes(service: &'static str, base: &str, document: &Value, bearer: &st
     let paths = document["paths"]
         .as_object()
         .expect("the document has paths");
-    for (path, item) in paths {
+    for (template, item) in paths {
+        let allowed: Vec<Method> = ["get", "put", "post", "delete", "patch"]
+            .into_iter()
+            .filter(|m| item.get(*m).is_some())
+            .map(|m| m.to_uppercase().parse().expect("a method"))
+            .collect();
         for method in ["post", "put", "patch"] {
             let Some(operation) = item.get(method) else {
                 continue;
@@ -38,11 +71,30 @@ fn write_routes(service: &'static str, base: &str, document: &Value, bearer: &st
             let raw_body = content["type"] == "string";
             let body_schema = (!content.is_null() && !raw_body).then(|| resolve(document, content));
             let public = operation.get("security").is_none();
+            let required_headers: Vec<String> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "header" && p["required"] == true)
+                .filter_map(|p| p["name"].as_str().map(str::to_string))
+                .collect();
+            if !raw_body {
+                for name in &required_headers {
+                    assert!(
+                        header_value(name).is_some(),
+                        "{method} {template} ({service}) requires header {name}, which this \
+                         probe cannot fill: teach header_value() a value that passes it"
+                    );
+                }
+            }
             routes.push(Route {
                 service,
                 base: base.to_string(),
                 method: method.to_uppercase().parse().expect("a method"),
-                path: path.clone(),
+                path: fill_parameters(template),
+                template: template.clone(),
+                allowed: allowed.clone(),
+                required_headers,
                 body_schema,
                 raw_body,
                 bearer: (!public).then(|| bearer.to_string()),
@@ -50,6 +102,21 @@ fn write_routes(service: &'static str, base: &str, document: &Value, bearer: &st
         }
     }
     routes
+}
+
+/// `template` with every `{parameter}` replaced by an id of nothing.
+fn fill_parameters(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                MISSING_ID
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `schema`, with a `$ref` to the document's components followed.
@@ -63,13 +130,15 @@ fn resolve(document: &Value, schema: &Value) -> Value {
     }
 }
 
+type Answer = (StatusCode, String, Value, reqwest::header::HeaderMap);
+
 async fn send(
     http: &reqwest::Client,
     route: &Route,
     method: Method,
     content_type: Option<&str>,
     body: &str,
-) -> (StatusCode, String, Value, reqwest::header::HeaderMap) {
+) -> Answer {
     let mut request = http
         .request(method, format!("{}{}", route.base, route.path))
         .body(body.to_string());
@@ -78,6 +147,12 @@ async fn send(
     }
     if let Some(token) = &route.bearer {
         request = request.bearer_auth(token);
+    }
+    if !route.raw_body {
+        for name in &route.required_headers {
+            let value = header_value(name).expect("checked when the route was found");
+            request = request.header(name.as_str(), value);
+        }
     }
     let response = request.send().await.expect("the service answers");
     let status = response.status();
@@ -96,14 +171,14 @@ async fn send(
 fn assert_problem(
     what: &str,
     route: &Route,
-    answer: &(StatusCode, String, Value, reqwest::header::HeaderMap),
+    answer: &Answer,
     status: StatusCode,
     code: &str,
 ) -> Value {
     let (got, media_type, body, _) = answer;
     let name = format!(
         "{what} to {} {} ({})",
-        route.method, route.path, route.service
+        route.method, route.template, route.service
     );
     assert_eq!(*got, status, "{name}: {body}");
     assert_eq!(media_type, "application/problem+json", "{name}: {body}");
@@ -182,7 +257,7 @@ async fn probe(http: &reqwest::Client, route: &Route) {
             .as_array()
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        if let Some(first) = required.first() {
+        if !required.is_empty() {
             let answer = send(http, route, route.method.clone(), json_type, "{}").await;
             let problem = assert_problem(
                 "a body missing its required fields",
@@ -193,9 +268,10 @@ async fn probe(http: &reqwest::Client, route: &Route) {
             );
             assert!(
                 required.contains(&problem["field"].as_str().unwrap_or_default()),
-                "{} {}: the field at fault is one of {required:?} ({first} first): {problem}",
+                "{} {} ({}): the field at fault is one of {required:?}: {problem}",
                 route.method,
-                route.path
+                route.template,
+                route.service
             );
         }
 
@@ -216,8 +292,8 @@ async fn probe(http: &reqwest::Client, route: &Route) {
         );
         assert_eq!(
             problem["field"], "surpriseField",
-            "{} {}",
-            route.method, route.path
+            "{} {} ({})",
+            route.method, route.template, route.service
         );
 
         let answer = send(http, route, route.method.clone(), json_type, "\"a string\"").await;
@@ -230,10 +306,14 @@ async fn probe(http: &reqwest::Client, route: &Route) {
         );
     }
 
-    // A method the route does not take: 405, with the methods it does take.
-    let answer = send(http, route, Method::DELETE, json_type, "{}").await;
+    // A method the path does not take: 405, with the methods it does take.
+    let wrong = [Method::DELETE, Method::PUT, Method::PATCH, Method::POST]
+        .into_iter()
+        .find(|m| !route.allowed.contains(m))
+        .expect("a path that takes every write method");
+    let answer = send(http, route, wrong.clone(), json_type, "{}").await;
     assert_problem(
-        "DELETE",
+        wrong.as_ref(),
         route,
         &answer,
         StatusCode::METHOD_NOT_ALLOWED,
@@ -245,69 +325,98 @@ async fn probe(http: &reqwest::Client, route: &Route) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    assert!(
-        allow.contains(route.method.as_str()),
-        "{} {}: Allow is {allow:?}",
-        route.method,
-        route.path
-    );
+    let listed: Vec<&str> = allow.split(',').map(str::trim).collect();
+    for method in &route.allowed {
+        assert!(
+            listed.contains(&method.as_str()),
+            "{wrong} to {} ({}): Allow is {allow:?}, without {method}",
+            route.template,
+            route.service
+        );
+    }
+}
+
+/// The service's OpenAPI document.
+async fn document(http: &reqwest::Client, url: String) -> Value {
+    http.get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{url} is not an OpenAPI document: {e}"))
 }
 
 #[tokio::test]
 async fn every_rejection_of_every_write_route_is_a_problem() {
     let env = TestEnv::new();
     let auth = AuthServer::start(&env).await;
+    install_crds(&auth.kube).await;
     let billing = BillingServer::start(&env, &auth).await;
+    let tenants = TenantsServer::start(&env, &auth, "").await;
+    let profiles = ProfilesServer::start_with_jwks(&env, &auth.url("/.well-known/jwks.json")).await;
+    let projects = ProjectsServer::start(&env, &auth, ProjectsOptions::default()).await;
+    // A live Tenant with its entitlements, known to every service, and a token of an owner and
+    // admin of it: every route's caller check passes, so that the body is what is judged.
+    let tenant = projects.tenant(&env, "pooled", 100).await;
+    profiles.wait_known(tenant.name(), tenant.uid()).await;
+    let bearer = sign_access_token(
+        &auth,
+        &new_user_id(),
+        Some(tenant.name()),
+        Some(tenant.uid()),
+        &["owner", "admin"],
+    )
+    .await;
     let http = reqwest::Client::new();
-    // A token that passes every route's authentication, so that the body is what is judged.
-    let bearer = token_for(&auth, "rejections", &["owner", "admin"]).await;
 
+    // Each service lists at least these many write routes: a guard against a document that
+    // silently lost some (which the probe would then skip).
+    let services: [(&'static str, &str, usize); 5] = [
+        ("auth", &auth.base, 9),
+        ("billing", &billing.base, 6),
+        ("tenants", &tenants.base, 2),
+        ("profiles", &profiles.base, 1),
+        ("projects", &projects.base, 6),
+    ];
     let mut routes = vec![];
-    for (service, base, document_path) in [
-        ("auth", auth.base.clone(), "/auth/openapi.json"),
-        ("billing", billing.base.clone(), "/billing/openapi.json"),
-    ] {
-        let document: Value = http
-            .get(format!("{base}{document_path}"))
-            .send()
-            .await
-            .expect("the service answers")
-            .json()
-            .await
-            .expect("an OpenAPI document");
-        let found = write_routes(service, &base, &document, &bearer);
-        assert!(!found.is_empty(), "{service} lists no write routes");
+    for (service, base, at_least) in services {
+        let document = document(&http, format!("{base}/{service}/openapi.json")).await;
+        let found = write_routes(service, base, &document, &bearer);
+        assert!(
+            found.len() >= at_least,
+            "{service} lists {} write routes, fewer than {at_least}: {:?}",
+            found.len(),
+            found
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.template))
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            found.iter().any(|r| r.body_schema.is_some()),
+            "{service} lists no route with a JSON body"
+        );
         routes.extend(found);
     }
-    // The documents list every write route the services have; the count guards against a
-    // document that silently lost some.
-    let with_bodies = routes.iter().filter(|r| r.body_schema.is_some()).count();
-    assert!(
-        routes.len() >= 15,
-        "only {} write routes found",
-        routes.len()
-    );
-    assert!(
-        with_bodies >= 10,
-        "only {with_bodies} routes with JSON bodies"
-    );
 
     for route in &routes {
         probe(&http, route).await;
     }
 
-    for (service, base, path) in [
-        ("auth", &auth.base, "/auth/no-such-route"),
-        ("billing", &billing.base, "/billing/no-such-route"),
-    ] {
+    // Deep enough that no route's parameters match it (`/profiles/{userId}` takes
+    // `/profiles/anything`, with GET only: that is a 405).
+    for (service, base, _) in services {
         let route = Route {
             service,
-            base: base.clone(),
+            base: base.to_string(),
             method: Method::POST,
-            path: path.into(),
+            template: format!("/{service}/no-such-route/at/all"),
+            path: format!("/{service}/no-such-route/at/all"),
+            allowed: vec![],
+            required_headers: vec![],
             body_schema: None,
             raw_body: false,
-            bearer: None,
+            bearer: Some(bearer.clone()),
         };
         let answer = send(&http, &route, Method::POST, Some("application/json"), "{}").await;
         assert_problem(
@@ -319,6 +428,9 @@ async fn every_rejection_of_every_write_route_is_a_problem() {
         );
     }
 
+    drop(tenant);
+    projects.finish(&env).await;
+    profiles.finish(&env).await;
     billing.finish(&env).await;
     auth.finish(&env).await;
 }
