@@ -42,7 +42,8 @@ pub fn merge(documents: Vec<(String, Value)>, unavailable: Vec<String>) -> Value
     let mut paths = Map::new();
     let mut schemas = Map::new();
     let mut security_schemes = Map::new();
-    for (_, document) in documents {
+    for (name, document) in documents {
+        let service = service_of(&name);
         if let Some(entries) = document.get("paths").and_then(Value::as_object) {
             for (path, item) in entries {
                 let public = if path.starts_with("/.well-known/") {
@@ -50,7 +51,7 @@ pub fn merge(documents: Vec<(String, Value)>, unavailable: Vec<String>) -> Value
                 } else {
                     format!("/api{path}")
                 };
-                paths.insert(public, item.clone());
+                paths.insert(public, with_service_operation_ids(service, item.clone()));
             }
         }
         let components = document.get("components");
@@ -77,6 +78,35 @@ pub fn merge(documents: Vec<(String, Value)>, unavailable: Vec<String>) -> Value
         "components": { "schemas": schemas, "securitySchemes": security_schemes },
         "x-unavailable": unavailable,
     })
+}
+
+/// The service a document came from: `projects` for `/projects/openapi.json`.
+fn service_of(document_path: &str) -> &str {
+    document_path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+}
+
+/// Each service names its operations after its handlers (`list`, `create`), which repeat across
+/// services; OpenAPI wants them unique in one document, and client generators rely on it. The
+/// merged document prefixes them with the service: `projects_list`, `tenants_list`.
+fn with_service_operation_ids(service: &str, mut item: Value) -> Value {
+    if service.is_empty() {
+        return item;
+    }
+    if let Some(operations) = item.as_object_mut() {
+        for operation in operations.values_mut() {
+            if let Some(id) = operation.get_mut("operationId")
+                && let Some(name) = id.as_str()
+                && !name.starts_with(&format!("{service}_"))
+            {
+                *id = Value::String(format!("{service}_{name}"));
+            }
+        }
+    }
+    item
 }
 
 /// Fetches every configured service's document (at once, so that the slowest bounds the wait)
@@ -115,14 +145,28 @@ mod tests {
             "paths": { "/auth/login": { "post": {} }, "/.well-known/jwks.json": { "get": {} } },
             "components": { "schemas": { "Login": {} }, "securitySchemes": { "bearer": {} } },
         });
-        let projects = json!({ "paths": { "/projects": { "get": {} } }, "components": { "schemas": { "Project": {} } } });
+        let projects = json!({ "paths": { "/projects": { "get": { "operationId": "list" } } }, "components": { "schemas": { "Project": {} } } });
+        let tenants = json!({ "paths": { "/tenants": { "get": { "operationId": "list" } } } });
         let merged = merge(
-            vec![("a".into(), auth), ("p".into(), projects)],
+            vec![
+                ("/auth/openapi.json".into(), auth),
+                ("/projects/openapi.json".into(), projects),
+                ("/tenants/openapi.json".into(), tenants),
+            ],
             vec!["/billing/openapi.json".into()],
         );
         assert!(merged["paths"]["/api/auth/login"]["post"].is_object());
         assert!(merged["paths"]["/.well-known/jwks.json"]["get"].is_object());
         assert!(merged["paths"]["/api/projects"]["get"].is_object());
+        // Operation ids repeat across services; merged, they are unique.
+        assert_eq!(
+            merged["paths"]["/api/projects"]["get"]["operationId"],
+            "projects_list"
+        );
+        assert_eq!(
+            merged["paths"]["/api/tenants"]["get"]["operationId"],
+            "tenants_list"
+        );
         assert!(merged["components"]["schemas"]["Project"].is_object());
         assert!(merged["components"]["securitySchemes"]["bearer"].is_object());
         assert_eq!(merged["x-unavailable"], json!(["/billing/openapi.json"]));

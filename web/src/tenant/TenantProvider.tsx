@@ -1,7 +1,7 @@
 "use client";
 
 import { createContext, useContext, type ReactNode } from "react";
-import { result } from "@/api/client";
+import { result, type Result } from "@/api/client";
 import { useLoad, type Loaded } from "@/components/useLoad";
 import { useSession } from "@/session/SessionProvider";
 import { isSuspended, type TenantView } from "./tenant-view";
@@ -13,9 +13,10 @@ const TenantContext = createContext<TenantState | undefined>(undefined);
 /** The caller's tenant, read once per page and shared by the shell, the banner and the pages. */
 export function TenantProvider({ children }: { children: ReactNode }) {
   const { api } = useSession();
-  const loaded = useLoad(() => result(api.GET("/api/tenants/current")), [api]) as Loaded<TenantView> & {
-    reload: () => void;
-  };
+  const loaded = useLoad(
+    async () => (await result(api.GET("/api/tenants/current"))) as Result<TenantView>,
+    [api],
+  );
   const suspended = loaded.status === "ready" && isSuspended(loaded.data);
   return <TenantContext.Provider value={{ ...loaded, suspended }}>{children}</TenantContext.Provider>;
 }

@@ -1,6 +1,31 @@
 import type { components } from "@/api/schema";
 
-export type TenantView = components["schemas"]["TenantView"];
+// The tenants service documents `spec`, `entitlements` and `conditions` as free-form objects (they
+// are the CRD's own types, whose schema is the CRD's, not the service's); their shape is written
+// here, from crds/manifests/tenant.yaml.
+export interface TenantSpec {
+  displayName: string;
+  owners: string[];
+  plan: string;
+  isolation: "pooled" | "siloed";
+  deletionPolicy?: "Delete" | "Retain";
+  suspended?: boolean;
+  preventDeletion?: boolean;
+}
+
+export interface Entitlements {
+  plan: string;
+  maxProjects: number;
+  maxMembers: number;
+  requestsPerSecond: number;
+  isolation: "pooled" | "siloed";
+}
+
+export type TenantView = Omit<components["schemas"]["TenantView"], "spec" | "entitlements" | "conditions"> & {
+  spec: TenantSpec;
+  entitlements?: Entitlements | null;
+  conditions: Condition[];
+};
 
 export interface Condition {
   type: string;
@@ -10,8 +35,8 @@ export interface Condition {
   lastTransitionTime?: string;
 }
 
-export function conditionsOf(tenant: { conditions?: unknown }): Condition[] {
-  return Array.isArray(tenant.conditions) ? (tenant.conditions as Condition[]) : [];
+export function conditionsOf(tenant: { conditions?: Condition[] }): Condition[] {
+  return tenant.conditions ?? [];
 }
 
 export function conditionIs(conditions: Condition[], type: string, status: Condition["status"]): boolean {
@@ -20,8 +45,7 @@ export function conditionIs(conditions: Condition[], type: string, status: Condi
 
 /** Suspended by an admin (spec.suspended) or by a payment lapse (the Suspended condition). */
 export function isSuspended(tenant: TenantView): boolean {
-  const spec = tenant.spec as { suspended?: boolean } | undefined;
-  return !!spec?.suspended || conditionIs(conditionsOf(tenant), "Suspended", "True");
+  return !!tenant.spec.suspended || conditionIs(conditionsOf(tenant), "Suspended", "True");
 }
 
 /** The backing systems, in the order a person reads them, with the words they are shown as. */

@@ -79,7 +79,7 @@ pub struct ListComments {
     pub cursor: Option<Uuid>,
 }
 
-#[utoipa::path(get, path = "/projects/{projectId}/tasks/{taskId}/comments", tag = "comments",
+#[utoipa::path(get, operation_id = "list_comments", path = "/projects/{projectId}/tasks/{taskId}/comments", tag = "comments",
     security(("bearer" = [])),
     params(("projectId" = Uuid, Path), ("taskId" = Uuid, Path), ListComments),
     responses(
@@ -121,7 +121,7 @@ pub struct NewComment {
     pub body: String,
 }
 
-#[utoipa::path(post, path = "/projects/{projectId}/tasks/{taskId}/comments", tag = "comments",
+#[utoipa::path(post, operation_id = "create_comment", path = "/projects/{projectId}/tasks/{taskId}/comments", tag = "comments",
     security(("bearer" = [])),
     params(("projectId" = Uuid, Path), ("taskId" = Uuid, Path)),
     request_body = NewComment,

@@ -62,7 +62,7 @@ const COLUMNS: &str = "id, state, requested_by,
     extract(epoch FROM completed_at)::bigint AS completed_at,
     extract(epoch FROM expires_at)::bigint AS expires_at";
 
-#[utoipa::path(post, path = "/projects/exports", tag = "exports", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "request_export", path = "/projects/exports", tag = "exports", security(("bearer" = [])),
     responses(
         (status = 202, description = "The export, queued", body = Export),
         (status = 403, description = "tenant_suspended"),
@@ -130,7 +130,7 @@ async fn current_export(state: &AppState, caller: &Caller, id: Uuid) -> Result<E
     Ok(row)
 }
 
-#[utoipa::path(get, path = "/projects/exports/{exportId}", tag = "exports", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_export", path = "/projects/exports/{exportId}", tag = "exports", security(("bearer" = [])),
     params(("exportId" = Uuid, Path)),
     responses(
         (status = 200, description = "The export's state", body = Export),
@@ -162,7 +162,7 @@ pub struct DownloadQuery {
     pub format: ExportFormat,
 }
 
-#[utoipa::path(get, path = "/projects/exports/{exportId}/download", tag = "exports",
+#[utoipa::path(get, operation_id = "download_export", path = "/projects/exports/{exportId}/download", tag = "exports",
     security(("bearer" = [])),
     params(("exportId" = Uuid, Path), DownloadQuery),
     responses(

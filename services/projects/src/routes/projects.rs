@@ -69,7 +69,7 @@ pub struct ListProjects {
     pub cursor: Option<Uuid>,
 }
 
-#[utoipa::path(get, path = "/projects", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_projects", path = "/projects", tag = "projects", security(("bearer" = [])),
     params(ListProjects),
     responses((status = 200, description = "A page of the tenant's projects, oldest first", body = Page<Project>)))]
 pub async fn list(
@@ -116,7 +116,7 @@ pub struct NewProject {
     pub description: String,
 }
 
-#[utoipa::path(post, path = "/projects", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "create_project", path = "/projects", tag = "projects", security(("bearer" = [])),
     request_body = NewProject,
     responses(
         (status = 201, description = "The project", body = Project),
@@ -182,7 +182,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(project)))
 }
 
-#[utoipa::path(get, path = "/projects/{projectId}", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_project", path = "/projects/{projectId}", tag = "projects", security(("bearer" = [])),
     params(("projectId" = Uuid, Path)),
     responses(
         (status = 200, description = "The project", body = Project),
@@ -213,7 +213,7 @@ pub struct ProjectChange {
     pub description: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/projects/{projectId}", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "update_project", path = "/projects/{projectId}", tag = "projects", security(("bearer" = [])),
     params(("projectId" = Uuid, Path)),
     request_body = ProjectChange,
     responses(
@@ -267,7 +267,7 @@ pub async fn update(
     Ok(Json(project))
 }
 
-#[utoipa::path(delete, path = "/projects/{projectId}", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "delete_project", path = "/projects/{projectId}", tag = "projects", security(("bearer" = [])),
     params(("projectId" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted, with its tasks and comments"),

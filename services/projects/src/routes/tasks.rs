@@ -139,7 +139,7 @@ pub struct ListTasks {
     pub cursor: Option<Uuid>,
 }
 
-#[utoipa::path(get, path = "/projects/{projectId}/tasks", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_tasks", path = "/projects/{projectId}/tasks", tag = "tasks", security(("bearer" = [])),
     params(("projectId" = Uuid, Path), ListTasks),
     responses(
         (status = 200, description = "A page of the project's tasks, oldest first", body = Page<Task>),
@@ -205,7 +205,7 @@ pub struct NewTask {
     pub due_date: Option<String>,
 }
 
-#[utoipa::path(post, path = "/projects/{projectId}/tasks", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "create_task", path = "/projects/{projectId}/tasks", tag = "tasks", security(("bearer" = [])),
     params(("projectId" = Uuid, Path)),
     request_body = NewTask,
     responses(
@@ -269,7 +269,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(task)))
 }
 
-#[utoipa::path(get, path = "/projects/{projectId}/tasks/{taskId}", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_task", path = "/projects/{projectId}/tasks/{taskId}", tag = "tasks", security(("bearer" = [])),
     params(("projectId" = Uuid, Path), ("taskId" = Uuid, Path)),
     responses(
         (status = 200, description = "The task", body = Task),
@@ -319,7 +319,7 @@ pub struct TaskChange {
     pub due_date: Option<Option<String>>,
 }
 
-#[utoipa::path(patch, path = "/projects/{projectId}/tasks/{taskId}", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "update_task", path = "/projects/{projectId}/tasks/{taskId}", tag = "tasks", security(("bearer" = [])),
     params(("projectId" = Uuid, Path), ("taskId" = Uuid, Path)),
     request_body = TaskChange,
     responses(
@@ -393,7 +393,7 @@ pub async fn update(
     Ok(Json(task))
 }
 
-#[utoipa::path(delete, path = "/projects/{projectId}/tasks/{taskId}", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "delete_task", path = "/projects/{projectId}/tasks/{taskId}", tag = "tasks", security(("bearer" = [])),
     params(("projectId" = Uuid, Path), ("taskId" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted, with its comments"),

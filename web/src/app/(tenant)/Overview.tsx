@@ -10,7 +10,7 @@ export function Overview() {
   if (tenant.status === "loading") return <Loading what="your organisation" />;
   if (tenant.status === "error") return <ProblemAlert problem={tenant.problem} onRetry={tenant.reload} />;
   const view = tenant.data;
-  const spec = view.spec as { displayName?: string; plan?: string };
+  const spec = view.spec;
   const ready = conditionIs(conditionsOf(view), "Ready", "True");
   return (
     <>

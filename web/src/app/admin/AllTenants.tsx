@@ -14,12 +14,12 @@ export function AllTenants() {
   const tenants = useLoad(() => result(api.GET("/api/tenants")), [api]);
   if (tenants.status === "loading") return <Loading what="tenants" />;
   if (tenants.status === "error") return <ProblemAlert problem={tenants.problem} onRetry={tenants.reload} />;
-  const rows = tenants.data.filter((t) => `${t.name} ${t.displayName}`.toLowerCase().includes(query.toLowerCase()));
+  const rows = tenants.data.tenants.filter((t) => `${t.name} ${t.displayName}`.toLowerCase().includes(query.toLowerCase()));
   return (
     <section className="card">
       <Field label="Filter tenants" type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
       {rows.length === 0 ? (
-        <Empty>{tenants.data.length === 0 ? "There are no tenants yet." : "No tenant matches."}</Empty>
+        <Empty>{tenants.data.tenants.length === 0 ? "There are no tenants yet." : "No tenant matches."}</Empty>
       ) : (
         <table data-testid="tenant-table">
           <thead>

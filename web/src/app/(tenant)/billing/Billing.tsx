@@ -59,6 +59,19 @@ export function Billing() {
     }
   }
 
+  // Stripe's own pages (Checkout to subscribe, the Portal for cards and invoices), where the
+  // payment provider offers them; the local fake does not (501), which is said in words.
+  async function hosted(kind: "checkout" | "portal", plan?: string) {
+    setBusy(true);
+    const answer =
+      kind === "checkout"
+        ? await result(api.POST("/api/billing/checkout", { body: { plan: plan ?? "" } }))
+        : await result(api.POST("/api/billing/portal"));
+    setBusy(false);
+    if (answer.ok) window.location.assign(answer.data.url);
+    else setProblem(answer.problem);
+  }
+
   const current = overview.plans.find((p) => p.name === overview.plan);
   const paid = current?.billing === "stripe" && !!overview.stripeSubscriptionId;
   return (
@@ -114,12 +127,18 @@ export function Billing() {
             </button>
           )
         ) : null}
+        {overview.stripeCustomerId ? (
+          <button type="button" className="button-secondary" disabled={busy} onClick={() => hosted("portal")}>
+            Manage cards and invoices on Stripe
+          </button>
+        ) : null}
         <ProblemAlert problem={problem} />
       </section>
       <Entitlements />
       <PlanPicker
         overview={overview}
         busy={busy}
+        onCheckout={(plan) => hosted("checkout", plan)}
         onChoose={(plan, paymentMethod, idempotencyKey) =>
           act(() =>
             result(

@@ -16,9 +16,11 @@ export function PlanPicker({
   overview,
   busy,
   onChoose,
+  onCheckout,
 }: {
   overview: Overview;
   busy: boolean;
+  onCheckout: (plan: string) => void;
   onChoose: (plan: string, paymentMethod: string | undefined, idempotencyKey: string) => void;
 }) {
   const [paymentMethod, setPaymentMethod] = useState(TEST_PAYMENT_METHODS[0]?.id ?? "");
@@ -73,6 +75,17 @@ export function PlanPicker({
                   {plan.billing === "free" ? "Switch to Free" : `Choose ${plan.displayName}`}
                 </button>
               )}
+              {!current && plan.billing === "stripe" && needsCard ? (
+                <button
+                  type="button"
+                  className="button-secondary"
+                  disabled={busy}
+                  aria-label={`Pay for ${plan.displayName} on Stripe Checkout`}
+                  onClick={() => onCheckout(plan.name)}
+                >
+                  Pay on Stripe Checkout
+                </button>
+              ) : null}
             </div>
           );
         })}

@@ -18,7 +18,7 @@ export function Settings() {
   if (tenant.status === "loading") return <Loading what="the organisation" />;
   if (tenant.status === "error") return <ProblemAlert problem={tenant.problem} onRetry={tenant.reload} />;
   const view = tenant.data;
-  const spec = view.spec as { displayName?: string; plan?: string; owners?: string[]; isolation?: string };
+  const spec = view.spec;
 
   async function rename(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -49,7 +49,8 @@ export function AcceptInvitation() {
       setProblem(answer.problem);
       return;
     }
-    const data = answer.data as { tenant: string; role: string };
+    // The answer is documented without a body schema: its shape is auth's `{tenant, role}`.
+    const data = answer.data as unknown as { tenant: string; role: string };
     setJoined(data);
     // A session for no tenant takes on its only one at the next refresh.
     if (!claims.tenant) await session.refresh();
