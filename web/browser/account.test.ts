@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD, checkPage, deleteTenants, kubectl, launch, mailedToken, unique, visitor } from "./kit";
+import { PASSWORD, alertOf, checkPage, deleteTenants, kubectl, launch, mailedToken, unique, visitor } from "./kit";
 import { logIn, signUp } from "./journeys";
 
 const run = promisify(execFile);
@@ -37,7 +37,7 @@ describe("an account in the browser", () => {
     await page.getByLabel("Email").fill(user.email);
     await page.getByLabel("Password").fill("not the password at all");
     await page.getByRole("button", { name: "Log in" }).click();
-    const alert = page.getByRole("alert");
+    const alert = alertOf(page);
     await alert.waitFor();
     expect(await alert.textContent()).toContain("That email and password do not match an account.");
     expect(await alert.textContent()).not.toMatch(/[{}]/);
@@ -74,7 +74,7 @@ describe("an account in the browser", () => {
     await page.getByLabel("Email").fill(user.email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByRole("alert").waitFor();
+    await alertOf(page).waitFor();
     await page.getByLabel("Password").fill(`${PASSWORD} again`);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.waitForURL((url) => url.pathname === "/");

@@ -3,8 +3,16 @@ import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { PASSWORD, checkPage, mailedToken } from "./kit";
 
-/** Registers `email` and confirms it from the mailed link, as a new visitor does. */
-export async function registerAndConfirm(page: Page, email: string, screenshots = false): Promise<void> {
+/**
+ * Registers `email` and confirms it from the mailed link, as a new visitor does. `earlierTokens`
+ * are links mailed to the address before (an invitation), which the confirmation is not.
+ */
+export async function registerAndConfirm(
+  page: Page,
+  email: string,
+  screenshots = false,
+  earlierTokens: string[] = [],
+): Promise<void> {
   await page.goto("/signup");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
@@ -12,7 +20,7 @@ export async function registerAndConfirm(page: Page, email: string, screenshots 
   await page.getByRole("button", { name: "Create account" }).click();
   await page.getByText("We sent a confirmation link").waitFor();
   if (screenshots) await checkPage(page, "signup-check-email");
-  await page.goto(`/verify-email?token=${await mailedToken(email)}`);
+  await page.goto(`/verify-email?token=${await mailedToken(email, earlierTokens)}`);
   await page.getByText("Your email address is confirmed.").waitFor();
   if (screenshots) await checkPage(page, "verify-email");
 }

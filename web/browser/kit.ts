@@ -45,6 +45,20 @@ export async function visitor(browser: Browser): Promise<{ context: BrowserConte
   const context = await browser.newContext({ baseURL: WEB_URL, viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  // What went wrong in the page is printed with the test's output, for a failure read from CI.
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) console.log(`[page console] ${message.text()}`);
+  });
+  page.on("requestfailed", (request) => {
+    // Next.js drops the prefetches of pages it did not go to; that is no failure.
+    if (request.url().includes("_rsc=")) return;
+    console.log(`[page request failed] ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
+  });
+  page.on("response", (response) => {
+    // An anonymous page's refresh is refused by design: it is how the page learns it is anonymous.
+    if (response.status() === 401 && response.url().endsWith("/session/refresh")) return;
+    if (response.status() >= 400) console.log(`[page response] ${response.status()} ${response.request().method()} ${response.url()}`);
+  });
   return { context, page };
 }
 
@@ -55,13 +69,20 @@ export function unique(prefix: string): string {
 
 export const PASSWORD = "correct horse battery staple";
 
-/** The token of the last link mailed to `address`, read from the mail sink (scripts/mail-token). */
-export async function mailedToken(address: string): Promise<string> {
+/**
+ * The token of the last link mailed to `address`, read from the mail sink (scripts/mail-token).
+ * `except` names tokens already seen: the mail wanted is a newer one (the sink keeps them all, and
+ * the mailer sends in the background).
+ */
+export async function mailedToken(address: string, except: string[] = []): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
       const { stdout } = await run(join(ROOT, "scripts/mail-token"), [address]);
-      return stdout.trim();
+      const token = stdout.trim();
+      if (!except.includes(token)) return token;
+      if (Date.now() > deadline) throw new Error(`no new mail reached ${address}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`no mail reached ${address}: ${String(error)}`);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -82,6 +103,11 @@ export async function deleteTenants(names: string[]): Promise<void> {
     );
     await kubectl("delete", "tenant", name, "--ignore-not-found", "--wait=false").catch(() => undefined);
   }
+}
+
+/** The page's own alerts (Next.js's route announcer also has role=alert, and is always there). */
+export function alertOf(page: Page) {
+  return page.locator('[role="alert"]:not(#__next-route-announcer__)');
 }
 
 let shot = 0;

@@ -3,7 +3,7 @@
 // other, in order: sign-up, a paid plan, the product with a member, a second tenant, suspension.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkPage, deleteTenants, kubectl, launch, mailedToken, unique, visitor } from "./kit";
+import { alertOf, checkPage, deleteTenants, kubectl, launch, mailedToken, unique, visitor } from "./kit";
 import { logIn, provisioningStates, registerAndConfirm, signUp } from "./journeys";
 
 const owner = { email: `${unique("owner")}@example.test`, tenant: unique("w") };
@@ -112,7 +112,7 @@ describe("a tenant in the browser", () => {
     await memberPage.goto(`/invitations/accept?token=${invitation}`);
     await memberPage.getByRole("link", { name: "Sign up" }).waitFor();
     await checkPage(memberPage, "invitation-anonymous");
-    await registerAndConfirm(memberPage, member.email);
+    await registerAndConfirm(memberPage, member.email, false, [invitation]);
     await logIn(memberPage, member.email, `/invitations/accept?token=${invitation}`);
     await memberPage.getByRole("button", { name: "Accept the invitation" }).click();
     await memberPage.getByText(`You joined ${owner.tenant} as member`).waitFor();
@@ -138,8 +138,8 @@ describe("a tenant in the browser", () => {
     await strangerPage.goto("/projects");
     await strangerPage.getByText("No projects yet").waitFor();
     await strangerPage.goto(projectUrl);
-    await strangerPage.getByRole("alert").waitFor();
-    expect(await strangerPage.getByRole("alert").textContent()).not.toContain("Launch");
+    await alertOf(strangerPage).waitFor();
+    expect(await alertOf(strangerPage).textContent()).not.toContain("Launch");
     expect(await strangerPage.content()).not.toContain("Write the announcement");
     await checkPage(strangerPage, "other-tenant-project");
     await strangerPage.goto("/members");
@@ -156,7 +156,13 @@ describe("a tenant in the browser", () => {
       .poll(
         async () => {
           await ownerPage.goto("/projects");
-          return ownerPage.getByTestId("suspended-banner").isVisible();
+          return ownerPage
+            .getByTestId("suspended-banner")
+            .waitFor({ timeout: 3000 })
+            .then(
+              () => true,
+              () => false,
+            );
         },
         { timeout: 30_000, interval: 1000 },
       )
@@ -182,12 +188,20 @@ describe("a tenant in the browser", () => {
       .poll(
         async () => {
           await ownerPage.goto("/projects");
-          await ownerPage.getByTestId("project-usage").waitFor();
-          return ownerPage.getByTestId("suspended-banner").count();
+          return ownerPage
+            .getByRole("link", { name: "Launch", exact: true })
+            .waitFor({ timeout: 3000 })
+            .then(
+              () => true,
+              () => false,
+            );
         },
         { timeout: 30_000, interval: 1000 },
       )
-      .toBe(0);
-    await ownerPage.getByRole("link", { name: "Launch", exact: true }).waitFor();
+      .toBe(true);
+    // The tenant's view is loaded on the settings page; the banner is gone with the suspension.
+    await ownerPage.goto("/settings");
+    await expect.poll(() => ownerPage.getByTestId("tenant-phase").textContent()).toBe("Ready");
+    expect(await ownerPage.getByTestId("suspended-banner").count()).toBe(0);
   });
 });

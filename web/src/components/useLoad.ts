@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { Result } from "@/api/client";
 import type { Problem } from "@/problems/problem";
 
@@ -9,7 +9,7 @@ export type Loaded<T> =
   | { status: "error"; problem: Problem }
   | { status: "ready"; data: T; response: Response };
 
-/** Loads once (and again on `reload`), keeping the three states every page shows. */
+/** Loads once (and again on `reload` or when `deps` change), keeping the three states every page shows. */
 export function useLoad<T>(load: () => Promise<Result<T>>, deps: unknown[]): Loaded<T> & { reload: () => void } {
   const [state, setState] = useState<Loaded<T>>({ status: "loading" });
   const [round, setRound] = useState(0);
@@ -25,5 +25,7 @@ export function useLoad<T>(load: () => Promise<Result<T>>, deps: unknown[]): Loa
     };
     // The caller names what the load depends on.
   }, [...deps, round]);
-  return { ...state, reload };
+  // One object per loaded state, so that an effect on it runs when the data changes, not on
+  // every render (which would put back the first answer over whatever came after it).
+  return useMemo(() => ({ ...state, reload }), [state, reload]);
 }

@@ -24,10 +24,21 @@ export function problem(status: number, code: string, detail: string): NextRespo
  */
 export function refuseCrossSite(request: NextRequest): NextResponse | undefined {
   const origin = request.headers.get("origin");
-  if (origin !== null && origin !== request.nextUrl.origin) {
+  // The host the browser asked for (behind a proxy, the one it forwarded), which Next's own
+  // nextUrl does not always carry (it may say localhost for 127.0.0.1).
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  if (origin !== null && hostOf(origin) !== host) {
     return problem(403, "cross_site_request", "This request did not come from SaaScript's own pages.");
   }
   return undefined;
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Sends `body` to auth through the gateway, the UI's one way in. */

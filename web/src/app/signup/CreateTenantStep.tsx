@@ -7,7 +7,8 @@ import { ProblemAlert } from "@/components/states";
 import type { Problem } from "@/problems/problem";
 import { useSession } from "@/session/SessionProvider";
 
-const NAME_PATTERN = "[a-z][a-z0-9-]{0,39}";
+// The dash is escaped: browsers read `pattern` with the regular expression `v` flag.
+const NAME_PATTERN = "[a-z][a-z0-9\\-]{0,39}";
 
 /** Names the organisation (checked as it is typed) and creates it, exactly once per submission. */
 export function CreateTenantStep({ onCreated }: { onCreated: (name: string) => void }) {

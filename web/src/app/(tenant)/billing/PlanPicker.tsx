@@ -67,7 +67,6 @@ export function PlanPicker({
                 <button
                   type="button"
                   disabled={busy}
-                  aria-label={`Choose ${plan.displayName}`}
                   onClick={() =>
                     onChoose(plan.name, plan.billing === "stripe" && needsCard ? paymentMethod : undefined, keyFor(plan.name))
                   }
@@ -80,10 +79,9 @@ export function PlanPicker({
                   type="button"
                   className="button-secondary"
                   disabled={busy}
-                  aria-label={`Pay for ${plan.displayName} on Stripe Checkout`}
                   onClick={() => onCheckout(plan.name)}
                 >
-                  Pay on Stripe Checkout
+                  Pay for {plan.displayName} on Stripe Checkout
                 </button>
               ) : null}
             </div>
