@@ -32,7 +32,7 @@ describe("an account in the browser", () => {
     const { page } = await visitor(browser);
     await signUp(page, user.email, user.tenant);
     await page.getByRole("button", { name: "Log out" }).click();
-    await page.waitForURL("**/login");
+    await page.waitForURL((url) => url.pathname === "/login");
 
     await page.getByLabel("Email").fill(user.email);
     await page.getByLabel("Password").fill("not the password at all");
@@ -138,7 +138,7 @@ describe("an account in the browser", () => {
     expect(await remove.isDisabled()).toBe(true);
     await page.getByLabel(`Type ${user.tenant} to confirm`).fill(user.tenant);
     await remove.click();
-    await page.waitForURL("**/login");
+    await page.waitForURL((url) => url.pathname === "/login");
     const deleting = await kubectl("get", "tenant", user.tenant, "--ignore-not-found", "-o", "jsonpath={.metadata.deletionTimestamp}");
     const gone = (await kubectl("get", "tenant", user.tenant, "--ignore-not-found", "-o", "name")).trim() === "";
     expect(gone || deleting.trim() !== "").toBe(true);
