@@ -2,7 +2,7 @@
 // mail sink for emailed links, kubectl for what a platform admin does, and axe-core in the page.
 import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import axe from "axe-core";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -112,11 +112,13 @@ export function alertOf(page: Page) {
 
 let shot = 0;
 
-/** Keeps a screenshot of the page as it is now, numbered in the order the run took them. */
+/** Keeps a screenshot of the page as it is now: `<test file>-<order taken>-<name>.png`. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   shot += 1;
-  await page.screenshot({ path: join(SCREENSHOTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
+  const file = basename(expect.getState().testPath ?? "browser", ".test.ts");
+  const path = join(SCREENSHOTS, `${file}-${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
 }
 
 const AXE_SOURCE = axe.source;

@@ -107,6 +107,7 @@ export function Billing() {
             Payment failed and the grace period is over: the organisation is suspended until a payment succeeds.
           </p>
         ) : null}
+        <div className="row">
         {paid ? (
           overview.cancelAtPeriodEnd ? (
             <button
@@ -132,6 +133,7 @@ export function Billing() {
             Manage cards and invoices on Stripe
           </button>
         ) : null}
+        </div>
         <ProblemAlert problem={problem} />
       </section>
       <Entitlements />
