@@ -231,7 +231,12 @@ async fn routes_authenticates_and_hands_on_a_verified_identity() {
         .to_str()
         .unwrap()
         .to_ascii_lowercase();
-    for header in ["authorization", "content-type", "if-match", "idempotency-key"] {
+    for header in [
+        "authorization",
+        "content-type",
+        "if-match",
+        "idempotency-key",
+    ] {
         assert!(allowed.contains(header), "{header} not allowed: {allowed}");
     }
     // ... and reads the ETag and a download's file name back.

@@ -1,6 +1,7 @@
 // A tenant's whole journey in a real browser (Debian's chromium), against the running web UI,
 // gateway, services, operator and dependencies that `make up` starts. The steps build on each
 // other, in order: sign-up, a paid plan, the product with a member, a second tenant, suspension.
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertOf, checkPage, deleteTenants, kubectl, launch, mailedToken, unique, visitor } from "./kit";
@@ -130,6 +131,31 @@ describe("a tenant in the browser", () => {
     await memberPage.getByLabel("Status of Write the announcement").selectOption("in_progress");
     await memberPage.getByText("In progress · assigned to").waitFor();
     await checkPage(memberPage, "member-project");
+
+    // Filters: by status, and by assignee.
+    await ownerPage.reload();
+    await ownerPage.getByLabel("Status", { exact: true }).selectOption("done");
+    await ownerPage.getByText("No task matches the filter.").waitFor();
+    await ownerPage.getByLabel("Status", { exact: true }).selectOption("in_progress");
+    await ownerPage.getByTestId("task-list").getByText("Write the announcement").waitFor();
+    await ownerPage.getByLabel("Status", { exact: true }).selectOption("");
+    await ownerPage.getByLabel("Assignee", { exact: true }).selectOption({ label: owner.email });
+    await ownerPage.getByText("No task matches the filter.").waitFor();
+  });
+
+  it("requests an export of every project and downloads it", async () => {
+    await ownerPage.goto("/projects");
+    await ownerPage.getByRole("button", { name: "Request an export" }).click();
+    await expect.poll(() => ownerPage.getByTestId("export-state").textContent(), { timeout: 60_000 }).toMatch(/^Export ready/);
+    const [download] = await Promise.all([
+      ownerPage.waitForEvent("download"),
+      ownerPage.getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+    const path = await download.path();
+    const csv = readFileSync(path, "utf8");
+    expect(csv).toContain("Launch");
+    expect(csv).toContain("Write the announcement");
+    await checkPage(ownerPage, "projects-export");
   });
 
   it("shows a second tenant's user none of it", async () => {

@@ -85,7 +85,10 @@ mod tests {
             (Method::GET, "/api/auth/me"),
             (Method::POST, "/api/auth/logout"),
         ] {
-            assert!(is_reachable_while_suspended(&method, path), "{method} {path}");
+            assert!(
+                is_reachable_while_suspended(&method, path),
+                "{method} {path}"
+            );
         }
         for (method, path) in [
             (Method::GET, "/api/projects"),
@@ -97,7 +100,10 @@ mod tests {
             (Method::POST, "/api/auth/invitations"),
             (Method::GET, "/api/billing"),
         ] {
-            assert!(!is_reachable_while_suspended(&method, path), "{method} {path}");
+            assert!(
+                !is_reachable_while_suspended(&method, path),
+                "{method} {path}"
+            );
         }
     }
 

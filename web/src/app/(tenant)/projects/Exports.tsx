@@ -54,7 +54,8 @@ export function Exports() {
       link.href = URL.createObjectURL(blob);
       link.download = `saascript-export-${exported.id}.${format}`;
       link.click();
-      URL.revokeObjectURL(link.href);
+      // The browser reads the blob after this handler returns; let it go a moment later.
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
     } catch {
       setProblem(unreachable());
     }

@@ -73,7 +73,7 @@ export function Tasks({ projectId, members }: { projectId: string; members: Memb
           <Field label="Task title" name="title" required maxLength={200} />
           <Field label="Task description (optional)" name="description" maxLength={5000} />
           <div className="field">
-            <label htmlFor="new-task-assignee">Assignee</label>
+            <label htmlFor="new-task-assignee">Assign to</label>
             <select id="new-task-assignee" name="assigneeId" defaultValue="">
               <option value="">Nobody yet</option>
               {members.map((m) => (
