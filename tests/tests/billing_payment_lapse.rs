@@ -12,8 +12,11 @@ use saascript_tests::gateway_server::start_gateway;
 use saascript_tests::stripe_fake::{FAILING_CARD, GOOD_CARD};
 use saascript_tests::wait;
 
-/// The owner's GET of the billing overview through the gateway, once the gateway's view of the
-/// tenant agrees with the API server's: (status, problem code or "").
+/// The owner's GET of the projects list through the gateway, once the gateway's view of the
+/// tenant agrees with the API server's: (status, problem code or ""). This gateway has no
+/// projects upstream, so an admitted request answers 503 `upstream_not_configured` (checked after
+/// admission) and a refused one 403 `tenant_suspended`. Billing itself stays reachable while
+/// suspended (so that the tenant can pay): `billing_stays_reachable` checks that half.
 async fn through_gateway(f: &BillingFixture, gateway: &str) -> (u16, String) {
     let http = reqwest::Client::new();
     let suspended = f
@@ -27,7 +30,7 @@ async fn through_gateway(f: &BillingFixture, gateway: &str) -> (u16, String) {
         "the gateway to see the tenant's suspension change",
         || async {
             let response = http
-                .get(format!("{gateway}/api/billing/subscription"))
+                .get(format!("{gateway}/api/projects"))
                 .bearer_auth(&f.owner)
                 .send()
                 .await
@@ -35,10 +38,25 @@ async fn through_gateway(f: &BillingFixture, gateway: &str) -> (u16, String) {
             let status = response.status().as_u16();
             let body: serde_json::Value = response.json().await.unwrap_or_default();
             let code = body["code"].as_str().unwrap_or_default().to_string();
-            ((status == 403) == suspended).then_some((status, code))
+            ((code == "tenant_suspended") == suspended).then_some((status, code))
         },
     )
     .await
+}
+
+/// A suspended tenant can still read its billing through the gateway: paying is how it gets out.
+async fn billing_stays_reachable(f: &BillingFixture, gateway: &str) {
+    let response = reqwest::Client::new()
+        .get(format!("{gateway}/api/billing/subscription"))
+        .bearer_auth(&f.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "a suspended tenant cannot reach its billing to pay"
+    );
 }
 
 #[tokio::test]
@@ -55,7 +73,11 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
         plan_in_force(t).as_deref() == Some("pro")
     })
     .await;
-    assert_eq!(through_gateway(&f, &gateway).await.0, 200);
+    assert_eq!(
+        through_gateway(&f, &gateway).await,
+        (503, "upstream_not_configured".to_string()),
+        "a paying tenant was not admitted"
+    );
 
     // The card now fails, and the switch to yearly billing is invoiced at once (a new billing
     // interval starts a new period, prorated): the payment fails and Stripe says past_due.
@@ -105,6 +127,7 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
         (403, "tenant_suspended".to_string()),
         "a tenant suspended for payment passed the gateway"
     );
+    billing_stays_reachable(&f, &gateway).await;
     assert!(
         jiff::Timestamp::now().duration_since(lapsed.0).as_secs() >= GRACE_SECONDS as i64,
         "suspended before the grace period was over"
@@ -140,8 +163,8 @@ async fn a_failed_payment_goes_past_due_then_suspends_and_payment_reinstates() {
     assert_eq!(reason(&sub, "PaymentOK").as_deref(), Some("Active"));
     assert!(sub.status.unwrap().payment_lapsed_since.is_none());
     assert_eq!(
-        through_gateway(&f, &gateway).await.0,
-        200,
+        through_gateway(&f, &gateway).await,
+        (503, "upstream_not_configured".to_string()),
         "the reinstated tenant is refused"
     );
     f.wait_metric("saascript_operator_tenants_suspended_for_payment", 0.0)
