@@ -137,7 +137,7 @@ describe("a tenant in the browser", () => {
     await ownerPage.getByLabel("Status", { exact: true }).selectOption("done");
     await ownerPage.getByText("No task matches the filter.").waitFor();
     await ownerPage.getByLabel("Status", { exact: true }).selectOption("in_progress");
-    await ownerPage.getByTestId("task-list").getByText("Write the announcement").waitFor();
+    await ownerPage.getByTestId("task-list").getByText("Write the announcement", { exact: true }).waitFor();
     await ownerPage.getByLabel("Status", { exact: true }).selectOption("");
     await ownerPage.getByLabel("Assignee", { exact: true }).selectOption({ label: owner.email });
     await ownerPage.getByText("No task matches the filter.").waitFor();
