@@ -24,3 +24,17 @@ pub const ACCESS_SUSPENDED: &str = "AccessSuspended";
 pub const SYNCED: &str = "Synced";
 /// Whether payment stands; its reason says how.
 pub const PAYMENT_OK: &str = "PaymentOK";
+
+// ServiceDeployment.
+/// Read from the Deployment: its minimum of replicas is ready.
+pub const AVAILABLE: &str = "Available";
+/// Read from the Deployment: a rollout is under way or complete.
+pub const PROGRESSING: &str = "Progressing";
+/// The service cannot reach what it is asked: an invalid spec, a rollout past its deadline, or
+/// replicas the cluster refused to create.
+pub const DEGRADED: &str = "Degraded";
+
+// Labels.
+/// A ServiceDeployment in the system namespace with this label set to "true" is a template,
+/// stamped into every siloed tenant's namespace rather than run itself.
+pub const TEMPLATE_LABEL: &str = "saascript.io/template";

@@ -18,9 +18,13 @@ pub mod tenant_crd;
 
 pub use condition::{Condition, ConditionStatus, find_condition, set_condition};
 pub use entitlements::{Entitlements, Quota};
-pub use service_deployment::{ServiceDeployment, ServiceDeploymentSpec, ServiceDeploymentStatus};
+pub use service_deployment::{
+    ImagePullPolicy, ServiceDeployment, ServiceDeploymentSpec, ServiceDeploymentStatus, ServiceName,
+};
 pub use subscription::{StripeState, Subscription, SubscriptionSpec, SubscriptionStatus};
-pub use tenant::{DeletionPolicy, Isolation, Tenant, TenantPhase, TenantSpec, TenantStatus};
+pub use tenant::{
+    DeletionPolicy, Isolation, Tenant, TenantPhase, TenantService, TenantSpec, TenantStatus,
+};
 
 /// The API group of every SaaScript resource.
 pub const GROUP: &str = "saascript.io";

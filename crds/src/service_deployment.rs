@@ -169,6 +169,43 @@ pub struct ServiceDeploymentSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100))]
     pub env: Vec<EnvVar>,
+    /// A Secret in the same namespace whose keys all become environment variables (a siloed
+    /// tenant's credentials). The operator sets it when it stamps a template into a tenant's
+    /// namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 1, max = 253),
+        pattern(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    )]
+    pub credentials_secret: Option<String>,
+    /// For a shared service in `saascript-system`: how many active pooled tenants one replica
+    /// serves. The service then runs at least `ceil(tenants / tenantsPerReplica)` replicas,
+    /// within `replicas.min` and `replicas.max`. Without it, the floor is `replicas.min`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000000))]
+    pub tenants_per_replica: Option<i32>,
+    /// When the node pulls the image: `Always`, `IfNotPresent` (the default) or `Never` (an
+    /// image imported into the node's runtime, with no registry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<ImagePullPolicy>,
+}
+
+/// When the node pulls the image.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum ImagePullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+impl ImagePullPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePullPolicy::Always => "Always",
+            ImagePullPolicy::IfNotPresent => "IfNotPresent",
+            ImagePullPolicy::Never => "Never",
+        }
+    }
 }
 
 /// How many replicas run, and why.
@@ -184,7 +221,14 @@ pub struct ServiceDeploymentStatus {
     /// The `.metadata.generation` that this status describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// Available and Progressing, each with a reason and a message.
+    /// The replicas the operator asks for at least: `replicas.min`, raised by the pooled tenant
+    /// count, or 0 while the tenant that owns the service is suspended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_replicas: Option<i32>,
+    /// Where the service answers inside the cluster, `http://<cluster IP>:<port>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Available, Progressing and Degraded, each with a reason and a message.
     #[serde(default)]
     pub conditions: Vec<Condition>,
 }

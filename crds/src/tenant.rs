@@ -130,4 +130,23 @@ pub struct TenantStatus {
     /// The entitlements in force: those of the plan that is confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Entitlements>,
+    /// A siloed tenant's own services, stamped into its namespace: where the gateway sends the
+    /// tenant's requests for each. Empty for a pooled tenant, whose requests go to the shared
+    /// services.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<TenantService>,
+}
+
+/// One of a siloed tenant's own services.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantService {
+    /// Which service: auth, profiles, billing, projects, tenants or gateway.
+    pub service: crate::ServiceName,
+    /// The Kubernetes Service in the tenant's namespace.
+    pub service_name: String,
+    /// Its address, `http://<cluster IP>:<port>`, once the Service has one. An address rather
+    /// than a DNS name, so that it also works where no cluster DNS runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }

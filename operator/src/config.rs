@@ -84,6 +84,16 @@ pub struct Config {
     #[arg(long, env = "SAASCRIPT_POOLED_VHOST", default_value = "saascript")]
     pub pooled_vhost: String,
 
+    /// The platform's own namespace: its ServiceDeployments are the shared services, scaled by
+    /// the pooled tenant count, and those labelled `saascript.io/template=true` there are
+    /// stamped into every siloed tenant's namespace.
+    #[arg(
+        long,
+        env = "SAASCRIPT_SYSTEM_NAMESPACE",
+        default_value = "saascript-system"
+    )]
+    pub system_namespace: String,
+
     /// Tenants reconciled at once.
     #[arg(long, env = "SAASCRIPT_CONCURRENCY", default_value_t = 8)]
     pub concurrency: u16,

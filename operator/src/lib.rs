@@ -1,9 +1,11 @@
 //! The SaaScript operator. The Tenant controller provisions each tenant's namespace and backing
 //! resources (PostgreSQL, RabbitMQ, Kafka, DynamoDB, Redis) and reports them in the status.
 //!
-//! Layout: `tenant/` is the controller (validate → build → apply → status, and cleanup),
-//! `provision/` has one provisioner per backing system, `credentials.rs` the tenant's Secret.
+//! Layout: `tenant/`, `subscription/` and `service_deployment/` are the three controllers (each
+//! validate → build → apply → status), all run and applied through `applier/`; `provision/` has
+//! one provisioner per backing system, `credentials.rs` the tenant's Secret.
 
+pub mod applier;
 pub mod backoff;
 pub mod clock;
 pub mod config;
@@ -11,11 +13,13 @@ pub mod context;
 pub mod crd_check;
 pub mod credentials;
 pub mod error;
+pub mod events;
 pub mod labels;
 pub mod leader;
 pub mod metrics;
 pub mod provision;
 pub mod server;
+pub mod service_deployment;
 pub mod subscription;
 pub mod tenant;
 
@@ -118,7 +122,8 @@ pub async fn run_elected(
     let _ = (&mut campaign.0).await;
 }
 
-/// Runs the Tenant and Subscription controllers side by side until `shutdown`.
+/// Runs the Tenant, Subscription and ServiceDeployment controllers side by side until
+/// `shutdown`.
 pub async fn run_controllers(
     ctx: Arc<Context>,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
@@ -127,7 +132,8 @@ pub async fn run_controllers(
     let shutdown = shutdown.shared();
     tokio::join!(
         tenant::run(ctx.clone(), shutdown.clone()),
-        subscription::run(ctx, shutdown),
+        subscription::run(ctx.clone(), shutdown.clone()),
+        service_deployment::run(ctx, shutdown),
     );
 }
 

@@ -49,6 +49,8 @@ pub struct Activity {
     pub tenant_reconciles_finished: u64,
     pub subscription_reconciles_started: u64,
     pub subscription_reconciles_finished: u64,
+    pub service_deployment_reconciles_started: u64,
+    pub service_deployment_reconciles_finished: u64,
     /// Requests other than GET sent to the API server.
     pub writes: u64,
 }
@@ -58,6 +60,8 @@ impl Activity {
     pub fn idle(&self) -> bool {
         self.tenant_reconciles_started == self.tenant_reconciles_finished
             && self.subscription_reconciles_started == self.subscription_reconciles_finished
+            && self.service_deployment_reconciles_started
+                == self.service_deployment_reconciles_finished
     }
 }
 
@@ -146,19 +150,28 @@ impl RunningOperator {
 
     /// Tenant reconciles started so far, from the operator's own metrics.
     pub fn reconciles(&self) -> u64 {
-        self.counter("saascript_operator_reconciles_total")
+        self.reconciles_of("tenant", "reconciles_total")
+    }
+
+    /// `saascript_operator_<series>{controller="<controller>"}`.
+    fn reconciles_of(&self, controller: &str, series: &str) -> u64 {
+        self.counter(&format!(
+            "saascript_operator_{series}{{controller=\"{controller}\"}}"
+        ))
     }
 
     /// What the operator has done so far.
     pub fn activity(&self) -> Activity {
         Activity {
             tenant_reconciles_started: self.reconciles(),
-            tenant_reconciles_finished: self
-                .counter("saascript_operator_reconciles_completed_total"),
-            subscription_reconciles_started: self
-                .counter("saascript_operator_subscription_reconciles_total"),
+            tenant_reconciles_finished: self.reconciles_of("tenant", "reconciles_completed_total"),
+            subscription_reconciles_started: self.reconciles_of("subscription", "reconciles_total"),
             subscription_reconciles_finished: self
-                .counter("saascript_operator_subscription_reconciles_completed_total"),
+                .reconciles_of("subscription", "reconciles_completed_total"),
+            service_deployment_reconciles_started: self
+                .reconciles_of("servicedeployment", "reconciles_total"),
+            service_deployment_reconciles_finished: self
+                .reconciles_of("servicedeployment", "reconciles_completed_total"),
             writes: self.write_count(),
         }
     }

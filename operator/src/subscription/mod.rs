@@ -9,22 +9,22 @@ pub mod payment;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use kube::ResourceExt;
 use kube::api::{Api, Patch, PatchParams};
-use kube::runtime::controller::{self, Action, Controller};
+use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::EventType;
 use kube::runtime::watcher;
 use saascript_crds::{
     Condition, ConditionStatus, Subscription, SubscriptionStatus, find_condition, set_condition,
 };
 use serde_json::json;
-use tracing::Instrument;
 
 use self::payment::{ConditionValue, Evaluation, PAYMENT_OK, SYNCED, evaluate};
+use crate::Result;
+use crate::applier::run_controller;
 use crate::context::Context;
-use crate::tenant::status_writer::record;
-use crate::{Error, Result};
+use crate::events::record;
+use crate::metrics::ControllerKind;
 
 /// Runs the controller until `shutdown` resolves.
 pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + Sync + 'static) {
@@ -35,23 +35,20 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
     }
     let controller = Controller::new(Api::<Subscription>::all(ctx.client.clone()), config);
     ctx.metrics.count_payments_from(controller.store());
-    controller
-        .with_config(controller::Config::default().concurrency(ctx.config.concurrency))
-        .graceful_shutdown_on(shutdown)
-        .run(reconcile, error_policy, ctx)
-        .for_each(|result| async move {
-            if let Err(error) = result {
-                tracing::debug!(%error, "subscription reconcile failed");
-            }
-        })
-        .await;
+    run_controller(
+        controller,
+        ControllerKind::Subscription,
+        ctx,
+        shutdown,
+        reconcile,
+    )
+    .await;
 }
 
 pub async fn reconcile(subscription: Arc<Subscription>, ctx: Arc<Context>) -> Result<Action> {
-    let _finished = ctx.metrics.subscription_reconcile_started();
     let name = subscription.name_any();
     let namespace = subscription.namespace().unwrap_or_default();
-    async {
+    {
         let now = crate::clock::now_time(&ctx.clock);
         let previous = subscription.status.clone().unwrap_or_default();
         let evaluation = evaluate(
@@ -83,14 +80,11 @@ pub async fn reconcile(subscription: Arc<Subscription>, ctx: Arc<Context>) -> Re
                 .await?;
             record_transitions(&ctx, &subscription, &previous, &status).await;
         }
-        ctx.backoff.succeeded(&backoff_key(&subscription));
         Ok(match evaluation.recheck_in {
             Some(wait) => Action::requeue(wait),
             None => Action::requeue(ctx.config.resync()),
         })
     }
-    .instrument(tracing::info_span!("reconcile_subscription", %namespace, subscription = %name))
-    .await
 }
 
 fn next_status(
@@ -191,20 +185,4 @@ async fn record_transitions(
         };
         record(ctx, subscription, kind, reason, action, note).await;
     }
-}
-
-pub fn error_policy(subscription: Arc<Subscription>, error: &Error, ctx: Arc<Context>) -> Action {
-    ctx.metrics.subscription_reconcile_failed(error);
-    let key = backoff_key(&subscription);
-    tracing::warn!(subscription = %key, %error, "subscription reconcile failed");
-    Action::requeue(ctx.backoff.failed(&key))
-}
-
-/// The back-off key of a Subscription (distinct from its Tenant's, which has the same name).
-fn backoff_key(subscription: &Subscription) -> String {
-    format!(
-        "subscription/{}/{}",
-        subscription.namespace().unwrap_or_default(),
-        subscription.name_any()
-    )
 }

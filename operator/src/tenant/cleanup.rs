@@ -13,10 +13,11 @@ use kube::runtime::events::EventType;
 use saascript_crds::{DeletionPolicy, Tenant};
 
 use super::status::terminating_status;
-use super::status_writer::{record, write_status};
+use super::status_writer::write_status;
 use super::validate::{Settings, removal_plan};
 use crate::context::Context;
 use crate::credentials::SECRET_NAME;
+use crate::events::record;
 use crate::provision::TenantPlan;
 use crate::{Error, Result};
 

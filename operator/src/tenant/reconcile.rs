@@ -8,13 +8,14 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::Api;
 use kube::runtime::controller::Action;
-use saascript_crds::{Subscription, Tenant};
+use saascript_crds::{Subscription, Tenant, TenantService, TenantStatus};
 
-use super::apply::apply_if_changed;
 use super::build::build;
+use super::services::stamp_services;
 use super::status::{Observation, invalid_status, provisioned_status};
 use super::status_writer::write_status;
 use super::validate::{Settings, validate};
+use crate::applier::apply_if_changed;
 use crate::context::Context;
 use crate::credentials::{Passwords, SECRET_NAME, build_secret};
 use crate::provision::{System, TenantPlan};
@@ -23,65 +24,88 @@ use crate::{Error, Result};
 /// How soon a tenant that is not ready yet is looked at again.
 const NOT_READY_REQUEUE: Duration = Duration::from_secs(5);
 
+/// One pass: everything is applied first, then the status is computed from what was observed
+/// and written once, at the end (only when it changed).
 pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
+    let pass = converge(&tenant, ctx).await;
+    write_status(ctx, &tenant, pass.status).await?;
+    pass.next
+}
+
+/// What one pass observed (as the status to write) and what comes next.
+struct Pass {
+    status: TenantStatus,
+    next: Result<Action>,
+}
+
+async fn converge(tenant: &Tenant, ctx: &Context) -> Pass {
     let now = crate::clock::now_time(&ctx.clock);
+    let previous = tenant.status.as_ref();
     let generation = tenant.metadata.generation;
     let settings = Settings {
         catalog: &ctx.catalog,
         topic_suffixes: &ctx.config.tenant_topics,
         shared: &ctx.shared,
     };
-    let mut plan = match validate(&tenant, &settings) {
+    let mut plan = match validate(tenant, &settings) {
         Ok(plan) => plan,
         Err(invalid) => {
-            let status = invalid_status(
-                tenant.status.as_ref(),
-                generation,
-                invalid.reason,
-                &invalid.message,
-                &now,
-            );
-            write_status(ctx, &tenant, status).await?;
-            // Nothing to retry: a new generation of the spec triggers the next reconcile.
-            return Ok(Action::await_change());
+            return Pass {
+                status: invalid_status(
+                    previous,
+                    generation,
+                    invalid.reason,
+                    &invalid.message,
+                    &now,
+                ),
+                // Nothing to retry: a new generation of the spec triggers the next reconcile.
+                next: Ok(Action::await_change()),
+            };
         }
     };
 
-    let payment = payment_standing(&tenant, &plan, ctx).await?;
+    let payment = match payment_standing(tenant, &plan, ctx).await {
+        Ok(payment) => payment,
+        Err(error) => {
+            return Pass {
+                status: previous.cloned().unwrap_or_default(),
+                next: Err(error),
+            };
+        }
+    };
     plan.entitlements = payment.entitlements;
     plan.suspended |= payment.suspended;
 
-    let namespace_result = apply_namespace(&plan, ctx).await;
-    let passwords = match &namespace_result {
-        Ok(passwords) => passwords.clone(),
+    let passwords = match apply_namespace(&plan, ctx).await {
+        Ok(passwords) => passwords,
         Err(error) => {
+            let message = error.to_string();
             let observation = observe(
-                &tenant,
+                tenant,
                 &plan,
                 payment.suspended,
-                Err(error.to_string()),
+                Err(message.clone()),
+                vec![],
                 vec![],
             );
-            write_status(
-                ctx,
-                &tenant,
-                provisioned_status(tenant.status.as_ref(), &observation, &now),
-            )
-            .await?;
-            return Err(Error::NotReady(format!(
-                "namespace {}: {error}",
-                plan.namespace()
-            )));
+            return Pass {
+                status: provisioned_status(previous, &observation, &now),
+                next: Err(Error::NotReady(format!(
+                    "namespace {}: {message}",
+                    plan.namespace()
+                ))),
+            };
         }
     };
 
     let p = &ctx.provisioners;
-    let (postgres, rabbitmq, kafka, dynamodb, redis) = tokio::join!(
+    let (postgres, rabbitmq, kafka, dynamodb, redis, services) = tokio::join!(
         p.postgres.ensure(&plan, &passwords.postgres),
         p.rabbitmq.ensure(&plan, &passwords.rabbitmq),
         p.kafka.ensure(&plan),
         p.dynamodb.ensure(&plan),
         p.redis.ensure(&plan, &passwords.redis),
+        stamp_services(&plan, ctx),
     );
     let systems = vec![
         (System::Postgres, postgres),
@@ -93,23 +117,32 @@ pub async fn apply(tenant: Arc<Tenant>, ctx: &Context) -> Result<Action> {
     let all_ready = systems
         .iter()
         .all(|(_, r)| r.as_ref().is_ok_and(|o| o.ready));
-    let failed: Vec<String> = systems
+    let mut failed: Vec<String> = systems
         .iter()
         .filter_map(|(_, r)| r.as_ref().err().map(|e| e.to_string()))
         .collect();
-    let observation = observe(&tenant, &plan, payment.suspended, Ok(()), systems);
-    let status = provisioned_status(tenant.status.as_ref(), &observation, &now);
-    write_status(ctx, &tenant, status).await?;
-
-    if !failed.is_empty() {
+    // The services of a siloed tenant are listed as far as they are known; a failure to stamp
+    // them is retried with back-off, and keeps the addresses of the last pass meanwhile.
+    let services = match services {
+        Ok(services) => services,
+        Err(error) => {
+            failed.push(format!("services: {error}"));
+            previous.map(|s| s.services.clone()).unwrap_or_default()
+        }
+    };
+    let observation = observe(tenant, &plan, payment.suspended, Ok(()), systems, services);
+    let next = if !failed.is_empty() {
         // An error, so that the controller backs off while a system stays down.
-        return Err(Error::NotReady(failed.join("; ")));
-    }
-    Ok(if all_ready {
-        Action::requeue(ctx.config.resync())
+        Err(Error::NotReady(failed.join("; ")))
+    } else if all_ready {
+        Ok(Action::requeue(ctx.config.resync()))
     } else {
-        Action::requeue(NOT_READY_REQUEUE)
-    })
+        Ok(Action::requeue(NOT_READY_REQUEUE))
+    };
+    Pass {
+        status: provisioned_status(previous, &observation, &now),
+        next,
+    }
 }
 
 /// The provisioning calls of one reconcile, issued one after the other without the controller,
@@ -178,6 +211,7 @@ fn observe(
         System,
         crate::provision::ProvisionResult<crate::provision::Outcome>,
     )>,
+    services: Vec<TenantService>,
 ) -> Observation {
     Observation {
         generation: tenant.metadata.generation,
@@ -188,6 +222,7 @@ fn observe(
         entitlements: plan.entitlements.clone(),
         namespace_result,
         systems,
+        services,
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Observation {
     /// The namespace objects and Secret: applied, or why not.
     pub namespace_result: Result<(), String>,
     pub systems: Vec<(System, Result<Outcome, ProvisionError>)>,
+    /// A siloed tenant's own services, and where each answers.
+    pub services: Vec<saascript_crds::TenantService>,
 }
 
 /// The new status, keeping each condition's lastTransitionTime while its status holds.
@@ -144,6 +146,7 @@ pub fn provisioned_status(
     status.namespace = Some(observed.namespace.clone());
     status.credentials_secret = Some(observed.secret.clone());
     status.entitlements = Some(observed.entitlements.clone());
+    status.services = observed.services.clone();
     status
 }
 
@@ -249,6 +252,7 @@ mod tests {
             },
             namespace_result: Ok(()),
             systems,
+            services: vec![],
         }
     }
 

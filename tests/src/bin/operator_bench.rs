@@ -269,7 +269,7 @@ async fn main() {
     let resync_started = Instant::now();
     let total = (n + singles) as u64;
     while operator
-        .metric("saascript_operator_reconciles_total ")
+        .metric("saascript_operator_reconciles_total{controller=\"tenant\"} ")
         .await
         < total
     {
@@ -281,7 +281,7 @@ async fn main() {
     }
     let resync_seconds = resync_started.elapsed().as_secs_f64();
     let reconciles_during = operator
-        .metric("saascript_operator_reconciles_total ")
+        .metric("saascript_operator_reconciles_total{controller=\"tenant\"} ")
         .await;
     let writes_during = operator
         .metric("saascript_operator_kube_write_requests_total ")

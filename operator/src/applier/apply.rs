@@ -11,9 +11,17 @@ use serde::de::DeserializeOwned;
 use crate::labels::FIELD_MANAGER;
 use crate::{Error, Result};
 
-/// Applies `desired` unless the live object already has every field it sets.
-/// Returns whether a write was made.
-pub async fn apply_if_changed<K>(api: &Api<K>, desired: &K) -> Result<bool>
+/// The object as the API server holds it after an apply, and whether a write was made.
+#[derive(Debug)]
+pub struct Applied<K> {
+    pub object: K,
+    pub written: bool,
+}
+
+/// Applies `desired` unless the live object already has every field it sets. The object comes
+/// back as the server holds it (with its status and server-set fields), so a caller reads it
+/// without another request.
+pub async fn apply_if_changed<K>(api: &Api<K>, desired: &K) -> Result<Applied<K>>
 where
     K: Resource + Clone + Debug + Serialize + DeserializeOwned,
 {
@@ -24,15 +32,22 @@ where
             &serde_json::to_value(desired)?,
         )
     {
-        return Ok(false);
+        return Ok(Applied {
+            object: live,
+            written: false,
+        });
     }
-    api.patch(
-        &name,
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(desired),
-    )
-    .await?;
-    Ok(true)
+    let object = api
+        .patch(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(desired),
+        )
+        .await?;
+    Ok(Applied {
+        object,
+        written: true,
+    })
 }
 
 /// True when every field set in `wanted` has the same value in `live`. Fields that the server

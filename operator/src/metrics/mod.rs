@@ -1,28 +1,23 @@
-//! Prometheus metrics: reconciles started and finished, failures by error label, a duration
-//! histogram, and tenants by phase, for the Tenant controller; reconciles started and finished and
-//! failures for the Subscription controller, and subscriptions by payment standing (the reason of
-//! PaymentOK) with the tenants suspended for payment. Started minus finished is what is in flight.
-//! Labels are bounded: error variants, phases and condition reasons, never names.
+//! Prometheus metrics: every controller's reconciles, failures and durations (`reconcile.rs`,
+//! labelled by controller), write requests to the API server, tenants by phase, and
+//! subscriptions by payment standing (the reason of PaymentOK) with the tenants suspended for
+//! payment. Labels are bounded: controllers, error variants, phases and condition reasons, never
+//! names.
+
+pub mod reconcile;
 
 use std::sync::Mutex;
-use std::time::Instant;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use kube::runtime::reflector::Store;
 use saascript_crds::{Subscription, Tenant, find_condition};
 
-use crate::Error;
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ErrorLabels {
-    error: &'static str,
-}
+pub use self::reconcile::{ControllerKind, ReconcileMetrics, ReconcileTimer};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PhaseLabels {
@@ -39,17 +34,12 @@ const PAYMENT_OK: &str = crate::subscription::payment::PAYMENT_OK;
 
 pub struct Metrics {
     registry: Mutex<Registry>,
-    reconciles: Counter,
-    reconciles_completed: Counter,
-    failures: Family<ErrorLabels, Counter>,
-    duration: Histogram,
+    /// Reconciles of every controller, by controller.
+    pub reconciles: ReconcileMetrics,
     phases: Family<PhaseLabels, Gauge>,
     kube_writes: Counter,
     /// The controller's cache of Tenants; the phase gauge is counted from it at scrape time.
     tenants: Mutex<Option<Store<Tenant>>>,
-    subscription_reconciles: Counter,
-    subscription_reconciles_completed: Counter,
-    subscription_failures: Family<ErrorLabels, Counter>,
     payments: Family<PaymentLabels, Gauge>,
     suspended_for_payment: Gauge,
     /// The Subscription controller's cache; the payment gauges are counted from it at scrape time.
@@ -65,58 +55,17 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("saascript_operator");
-        let reconciles = Counter::default();
-        let reconciles_completed = Counter::default();
-        let failures = Family::<ErrorLabels, Counter>::default();
-        let duration = Histogram::new(exponential_buckets(0.005, 2.0, 14));
+        let reconciles = ReconcileMetrics::register(&mut registry);
         let phases = Family::<PhaseLabels, Gauge>::default();
         let kube_writes = Counter::default();
-        registry.register(
-            "reconciles",
-            "Tenant reconciles started",
-            reconciles.clone(),
-        );
-        registry.register(
-            "reconciles_completed",
-            "Tenant reconciles finished, whether they succeeded, failed or were cancelled",
-            reconciles_completed.clone(),
-        );
-        registry.register(
-            "reconcile_failures",
-            "Tenant reconciles that failed, by error",
-            failures.clone(),
-        );
-        registry.register(
-            "reconcile_duration_seconds",
-            "Duration of a Tenant reconcile",
-            duration.clone(),
-        );
         registry.register("tenants", "Tenants by phase", phases.clone());
         registry.register(
             "kube_write_requests",
             "Requests other than GET sent to the Kubernetes API (steady state: none)",
             kube_writes.clone(),
         );
-        let subscription_reconciles = Counter::default();
-        let subscription_reconciles_completed = Counter::default();
-        let subscription_failures = Family::<ErrorLabels, Counter>::default();
         let payments = Family::<PaymentLabels, Gauge>::default();
         let suspended_for_payment = Gauge::default();
-        registry.register(
-            "subscription_reconciles",
-            "Subscription reconciles started",
-            subscription_reconciles.clone(),
-        );
-        registry.register(
-            "subscription_reconciles_completed",
-            "Subscription reconciles finished, whether they succeeded, failed or were cancelled",
-            subscription_reconciles_completed.clone(),
-        );
-        registry.register(
-            "subscription_reconcile_failures",
-            "Subscription reconciles that failed, by error",
-            subscription_failures.clone(),
-        );
         registry.register(
             "subscriptions",
             "Subscriptions by the reason of their PaymentOK condition (Active, PastDue, ...)",
@@ -130,33 +79,13 @@ impl Metrics {
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
-            reconciles_completed,
-            failures,
-            duration,
             phases,
             kube_writes,
             tenants: Mutex::new(None),
-            subscription_reconciles,
-            subscription_reconciles_completed,
-            subscription_failures,
             payments,
             suspended_for_payment,
             subscriptions: Mutex::new(None),
         }
-    }
-
-    /// Counts a Subscription reconcile, and its end when the guard drops.
-    pub fn subscription_reconcile_started(&self) -> Finished<'_> {
-        self.subscription_reconciles.inc();
-        Finished(&self.subscription_reconciles_completed)
-    }
-
-    pub fn subscription_reconcile_failed(&self, error: &Error) {
-        self.subscription_failures
-            .get_or_create(&ErrorLabels {
-                error: error.metric_label(),
-            })
-            .inc();
     }
 
     /// Counts subscriptions by payment standing from this store whenever the metrics are scraped.
@@ -183,27 +112,9 @@ impl Metrics {
         self.suspended_for_payment.set(suspended);
     }
 
-    /// Counts a reconcile, and times it and counts its end when the guard drops.
-    pub fn reconcile_started(&self) -> ReconcileTimer<'_> {
-        self.reconciles.inc();
-        ReconcileTimer {
-            metrics: self,
-            started: Instant::now(),
-            _finished: Finished(&self.reconciles_completed),
-        }
-    }
-
     /// Counts one request to the Kubernetes API that is not a GET.
     pub fn kube_write(&self) {
         self.kube_writes.inc();
-    }
-
-    pub fn reconcile_failed(&self, error: &Error) {
-        self.failures
-            .get_or_create(&ErrorLabels {
-                error: error.metric_label(),
-            })
-            .inc();
     }
 
     /// Replaces the tenants-by-phase gauge with these counts.
@@ -259,105 +170,70 @@ impl Metrics {
     }
 }
 
-/// A reconcile counted as started: it counts as finished when this drops, whatever way it ends
-/// (success, failure, or a cancelled future). Started minus finished is what is in flight.
-#[must_use = "the reconcile counts as finished when this drops"]
-pub struct Finished<'a>(&'a Counter);
-
-impl Drop for Finished<'_> {
-    fn drop(&mut self) {
-        self.0.inc();
-    }
-}
-
-#[must_use = "the reconcile is timed until this drops"]
-pub struct ReconcileTimer<'a> {
-    metrics: &'a Metrics,
-    started: Instant,
-    _finished: Finished<'a>,
-}
-
-impl Drop for ReconcileTimer<'_> {
-    fn drop(&mut self) {
-        self.metrics
-            .duration
-            .observe(self.started.elapsed().as_secs_f64());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn exposes_counts_failures_durations_and_phases() {
+    fn exposes_counts_failures_durations_and_phases_by_controller() {
         let metrics = Metrics::new();
-        drop(metrics.reconcile_started());
-        metrics.reconcile_failed(&Error::DeletionBlocked);
+        drop(metrics.reconciles.started(ControllerKind::Tenant));
+        metrics
+            .reconciles
+            .failed(ControllerKind::Tenant, &crate::Error::DeletionBlocked);
         metrics.set_phases([("Ready", 2), ("Provisioning", 1)]);
         let text = metrics.encode();
-        assert!(
-            text.contains("saascript_operator_reconciles_total 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "saascript_operator_reconcile_failures_total{error=\"deletion_blocked\"} 1"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("saascript_operator_reconcile_duration_seconds_count 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains("saascript_operator_tenants{phase=\"Ready\"} 2"),
-            "{text}"
-        );
+        for line in [
+            "saascript_operator_reconciles_total{controller=\"tenant\"} 1",
+            "saascript_operator_reconciles_total{controller=\"servicedeployment\"} 0",
+            "saascript_operator_reconcile_failures_total{controller=\"tenant\",error=\"deletion_blocked\"} 1",
+            "saascript_operator_reconcile_duration_seconds_count{controller=\"tenant\"} 1",
+            "saascript_operator_tenants{phase=\"Ready\"} 2",
+        ] {
+            assert!(text.contains(line), "{line} missing from:\n{text}");
+        }
     }
 
     #[test]
     fn a_reconcile_counts_as_finished_only_once_its_guard_drops() {
         let metrics = Metrics::new();
-        let running = metrics.reconcile_started();
+        let running = metrics.reconciles.started(ControllerKind::Subscription);
         let text = metrics.encode();
         assert!(
-            text.contains("saascript_operator_reconciles_total 1"),
+            text.contains("saascript_operator_reconciles_total{controller=\"subscription\"} 1"),
             "{text}"
         );
         assert!(
-            text.contains("saascript_operator_reconciles_completed_total 0"),
+            text.contains(
+                "saascript_operator_reconciles_completed_total{controller=\"subscription\"} 0"
+            ),
             "{text}"
         );
         drop(running);
         let text = metrics.encode();
         assert!(
-            text.contains("saascript_operator_reconciles_completed_total 1"),
+            text.contains(
+                "saascript_operator_reconciles_completed_total{controller=\"subscription\"} 1"
+            ),
             "{text}"
+        );
+        assert!(
+            text.contains("saascript_operator_reconciles_total{controller=\"tenant\"} 0"),
+            "a Subscription reconcile counted as a Tenant one:\n{text}"
         );
     }
 
     #[test]
-    fn subscription_figures_are_apart_from_the_tenant_ones() {
+    fn payment_standing_is_counted() {
         let metrics = Metrics::new();
-        drop(metrics.subscription_reconcile_started());
-        metrics.subscription_reconcile_failed(&Error::DeletionBlocked);
         metrics.set_payments([("Active", 3), ("PastDue", 1)], 1);
         let text = metrics.encode();
         for line in [
-            "saascript_operator_subscription_reconciles_total 1",
-            "saascript_operator_subscription_reconciles_completed_total 1",
-            "saascript_operator_subscription_reconcile_failures_total{error=\"deletion_blocked\"} 1",
             "saascript_operator_subscriptions{reason=\"PastDue\"} 1",
             "saascript_operator_subscriptions{reason=\"Active\"} 3",
             "saascript_operator_tenants_suspended_for_payment 1",
-            "saascript_operator_reconciles_total 0",
         ] {
             assert!(text.contains(line), "{line} missing from:\n{text}");
         }
-        assert!(
-            !text.contains("saascript_operator_reconcile_failures_total{"),
-            "a Subscription failure counted as a Tenant one:\n{text}"
-        );
     }
 }
