@@ -11,7 +11,7 @@ use saascript_common::jwt::Claims;
 use crate::config::Config;
 use crate::error::GatewayError;
 use crate::rate_limit::RateLimiter;
-use saascript_common::tenants::TenantDirectory;
+use saascript_common::tenants::{TenantDirectory, TenantInfo};
 
 pub struct Admission {
     tenants: RateLimiter,
@@ -37,21 +37,23 @@ impl Admission {
         }
     }
 
-    /// Admits a request with a verified token. `reachable_while_suspended` says whether the
-    /// request is one a suspended tenant may still make (see `routes`).
+    /// Admits a request with a verified token, and returns the tenant it acts for (None for a
+    /// token of no tenant). `reachable_while_suspended` says whether the request is one a
+    /// suspended tenant may still make (see `routes`).
     pub fn admit(
         &self,
         directory: &TenantDirectory,
         claims: &Claims,
         reachable_while_suspended: bool,
-    ) -> Result<(), GatewayError> {
+    ) -> Result<Option<TenantInfo>, GatewayError> {
         let Some(tenant) = &claims.tenant else {
-            return check(
+            check(
                 &self.users,
                 &claims.sub,
                 self.share(self.user_rate),
                 "the user",
-            );
+            )?;
+            return Ok(None);
         };
         tracing::Span::current().record("tenant", tenant.as_str());
         let info = directory
@@ -66,7 +68,8 @@ impl Admission {
             return Err(GatewayError::TenantSuspended);
         }
         let rate = info.requests_per_second.unwrap_or(self.default_tenant_rate);
-        check(&self.tenants, tenant, self.share(rate), "the tenant")
+        check(&self.tenants, tenant, self.share(rate), "the tenant")?;
+        Ok(Some(info))
     }
 
     /// Admits a request to a public route from `address` (None only when the server was not

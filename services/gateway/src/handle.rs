@@ -39,18 +39,22 @@ async fn pass(state: &AppState, mut request: Request) -> Result<Response, Gatewa
         .map(str::to_string);
     identity::strip_client_headers(request.headers_mut());
 
+    let mut tenant = None;
     if !routes::is_public(&method, &path) {
         let claims = authenticate::bearer(&state.verifier, request.headers()).await?;
         let reachable = routes::is_reachable_while_suspended(&method, &path);
-        state.admission.admit(&state.tenants, &claims, reachable)?;
+        tenant = state.admission.admit(&state.tenants, &claims, reachable)?;
         identity::set_identity(request.headers_mut(), &claims);
     } else if routes::is_account_entry(&method, &path) {
         state.admission.admit_anonymous(peer)?;
     }
-    // Checked after authentication, so that anonymous clients learn nothing of the deployment.
-    let base = state
-        .upstreams
-        .get(&target.upstream)
+    // A siloed tenant's requests go to its own services, where its Tenant names them; the rest
+    // to the shared ones. Checked after authentication, so that anonymous clients learn nothing
+    // of the deployment.
+    let base = tenant
+        .as_ref()
+        .and_then(|t| t.own_services.get(&target.upstream))
+        .or_else(|| state.upstreams.get(&target.upstream))
         .ok_or(GatewayError::UpstreamNotConfigured)?;
     identity::set_forwarded(
         request.headers_mut(),

@@ -15,6 +15,9 @@ pub struct TenantInfo {
     pub uid: Option<String>,
     pub suspended: bool,
     pub requests_per_second: Option<u32>,
+    /// A siloed tenant's own services (from its status): where its requests for each go
+    /// instead of the shared upstream.
+    pub own_services: std::collections::HashMap<saascript_crds::ServiceName, String>,
 }
 
 #[derive(Clone)]
@@ -76,6 +79,12 @@ impl TenantDirectory {
                 .as_ref()
                 .and_then(|s| s.entitlements.as_ref())
                 .and_then(|e| u32::try_from(e.requests_per_second).ok()),
+            own_services: tenant
+                .status
+                .iter()
+                .flat_map(|s| &s.services)
+                .filter_map(|own| Some((own.service, own.url.clone()?)))
+                .collect(),
         })
     }
 }
