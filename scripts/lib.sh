@@ -57,7 +57,9 @@ apt_install() {
     $sudo apt-get update -qq >/dev/null
     APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Waits for the dpkg lock rather than failing: another clone's `deps up` may be installing.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+    --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # apt_purge PACKAGE...: removes the installed ones with their configuration (for `deps reset`).
@@ -70,7 +72,7 @@ apt_purge() {
   log "apt-get purge ${present[*]}"
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq "${present[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "${present[@]}" >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get autoremove --purge -y -qq >/dev/null
 }
 
@@ -82,10 +84,18 @@ start_daemon() {
   echo $! >"$SAASCRIPT_STATE/pids/$name.pid"
 }
 
+# True when process PID runs. A zombie does not: our daemons' parent is init once the shell
+# that started them exits, and on this kind of machine init reaps them only every second or two.
+pid_alive() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # True when the daemon we started under NAME is still alive.
 daemon_alive() {
   local pidfile=$SAASCRIPT_STATE/pids/$1.pid
-  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+  [ -f "$pidfile" ] && pid_alive "$(cat "$pidfile")"
 }
 
 # Stops a daemon that this clone started (never one we merely reused).
@@ -93,9 +103,9 @@ stop_daemon() {
   local pidfile=$SAASCRIPT_STATE/pids/$1.pid
   [ -f "$pidfile" ] || return 0
   local pid; pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"

@@ -184,6 +184,14 @@ pub struct ServiceDeploymentSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 1000000))]
     pub tenants_per_replica: Option<i32>,
+    /// The ServiceAccount the pods run as (services that read Tenants need one with RBAC to do
+    /// so). Without it, the namespace's `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 1, max = 253),
+        pattern(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    )]
+    pub service_account_name: Option<String>,
     /// When the node pulls the image: `Always`, `IfNotPresent` (the default) or `Never` (an
     /// image imported into the node's runtime, with no registry).
     #[serde(default, skip_serializing_if = "Option::is_none")]

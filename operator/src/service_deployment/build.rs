@@ -255,6 +255,7 @@ fn pod_template(sd: &ServiceDeployment) -> PodTemplateSpec {
         }),
         spec: Some(PodSpec {
             containers: vec![container],
+            service_account_name: spec.service_account_name.clone(),
             // Addresses come from the config, never from the docker-link variables of every
             // Service in the namespace.
             enable_service_links: Some(false),
@@ -326,6 +327,7 @@ mod tests {
                 credentials_secret: Some("tenant-credentials".into()),
                 tenants_per_replica: None,
                 image_pull_policy: Some(saascript_crds::ImagePullPolicy::Never),
+                service_account_name: None,
             },
         );
         sd.metadata.namespace = Some("tenant-acme".into());

@@ -84,6 +84,7 @@ mod tests {
             credentials_secret: None,
             tenants_per_replica: per,
             image_pull_policy: None,
+            service_account_name: None,
         }
     }
 

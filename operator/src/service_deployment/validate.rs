@@ -71,6 +71,7 @@ mod tests {
                 credentials_secret: None,
                 tenants_per_replica: None,
                 image_pull_policy: None,
+                service_account_name: None,
             },
         )
     }

@@ -91,6 +91,7 @@ mod tests {
                 credentials_secret: None,
                 tenants_per_replica: Some(50),
                 image_pull_policy: None,
+                service_account_name: None,
             },
         );
         template.metadata.namespace = Some("saascript-system".into());
