@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
 export CARGO_TERM_COLOR ?= never
 KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
 
-.PHONY: up down test toolchain deps crds operator services examples web web-test fmt clippy nextest status
+.PHONY: up down test toolchain deps crds images operator services examples web web-test fmt clippy nextest status
 
 up: toolchain deps crds operator services examples web
 	@scripts/summary
@@ -41,7 +41,13 @@ examples: operator
 	$(KUBECTL) apply -f examples/tenants/ >/dev/null
 	$(KUBECTL) wait --for=condition=Ready --timeout=120s -f examples/tenants/ >/dev/null
 
-test: toolchain deps fmt nextest web-test clippy
+test: toolchain deps fmt images nextest web-test clippy
+
+# The service binaries as container images on the local node (scripts/images): the node tests
+# run their pods from them. An image whose binary did not change is not rebuilt.
+images: deps
+	cargo build --workspace --bins --locked
+	scripts/images build
 
 # The web UI's checks and browser tests run against the whole system, as `make up` starts it.
 web-test: operator web

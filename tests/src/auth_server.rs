@@ -123,6 +123,7 @@ impl AuthServer {
                 log_format: "pretty".into(),
                 body_limit_bytes: 64 * 1024,
                 request_timeout_ms: 10_000,
+                shutdown_delay_seconds: 0,
             },
             database: saascript_common::kit::DatabaseArgs {
                 database_url: database_url.into(),

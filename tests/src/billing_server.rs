@@ -235,6 +235,7 @@ fn http_config() -> saascript_common::http::HttpConfig {
         log_format: "pretty".into(),
         body_limit_bytes: 64 * 1024,
         request_timeout_ms: 30_000,
+        shutdown_delay_seconds: 0,
     }
 }
 

@@ -16,10 +16,12 @@ pub enum Dependency {
     Stripe,
     Smtp,
     SmtpMaildir,
+    /// The local node: a kubelet, containerd and kube-proxy, for tests whose pods must run.
+    Node,
 }
 
 impl Dependency {
-    pub const ALL: [Dependency; 10] = [
+    pub const ALL: [Dependency; 11] = [
         Dependency::Kubernetes,
         Dependency::Postgres,
         Dependency::Redis,
@@ -30,6 +32,7 @@ impl Dependency {
         Dependency::Stripe,
         Dependency::Smtp,
         Dependency::SmtpMaildir,
+        Dependency::Node,
     ];
 
     /// The environment variable that holds the endpoint.
@@ -45,6 +48,7 @@ impl Dependency {
             Dependency::Stripe => "STRIPE_API_BASE",
             Dependency::Smtp => "SMTP_URL",
             Dependency::SmtpMaildir => "SMTP_MAILDIR",
+            Dependency::Node => "SAASCRIPT_NODE_HOST_ADDR",
         }
     }
 
@@ -59,6 +63,7 @@ impl Dependency {
             Dependency::DynamoDb => "dynamodb",
             Dependency::Stripe => "stripe",
             Dependency::Smtp | Dependency::SmtpMaildir => "smtp",
+            Dependency::Node => "node",
         }
     }
 
@@ -74,6 +79,7 @@ impl Dependency {
             Dependency::DynamoDb => "The DynamoDB server (dynalite)",
             Dependency::Stripe => "The Stripe fake (localstripe)",
             Dependency::Smtp | Dependency::SmtpMaildir => "The SMTP sink (aiosmtpd)",
+            Dependency::Node => "The local node (kubelet, containerd, kube-proxy)",
         }
     }
 

@@ -19,6 +19,7 @@ pub mod gateway_server;
 pub mod http;
 pub mod kafka_topics;
 pub mod maildir;
+pub mod node;
 pub mod operator;
 pub mod private_api_server;
 pub mod profiles_server;

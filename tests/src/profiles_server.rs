@@ -62,6 +62,7 @@ impl ProfilesServer {
                 log_format: "pretty".into(),
                 body_limit_bytes: 64 * 1024,
                 request_timeout_ms: 30_000,
+                shutdown_delay_seconds: 0,
             },
             jwt: saascript_common::kit::JwtArgs {
                 jwks_url: jwks_url.to_string(),

@@ -73,6 +73,7 @@ impl ProjectsServer {
                 log_format: "pretty".into(),
                 body_limit_bytes: 64 * 1024,
                 request_timeout_ms: 30_000,
+                shutdown_delay_seconds: 0,
             },
             database: saascript_common::kit::DatabaseArgs {
                 database_url: database_url.clone().into(),

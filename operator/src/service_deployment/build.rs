@@ -28,7 +28,7 @@ use kube::api::ObjectMeta;
 use saascript_crds::ServiceDeployment;
 use saascript_crds::service_deployment::ResourceAmounts;
 
-use super::validate::LISTEN_ADDR;
+use super::validate::{LISTEN_ADDR, SHUTDOWN_DELAY_SECONDS};
 use crate::labels::{MANAGED_BY, MANAGER};
 
 /// The label that ties a pod, and each owned object, to its ServiceDeployment.
@@ -36,6 +36,10 @@ pub const SERVICE_DEPLOYMENT_LABEL: &str = "saascript.io/service-deployment";
 
 /// The unprivileged user every service runs as (the images' own, `nonroot` in distroless).
 pub const RUN_AS_USER: i64 = 65532;
+
+/// How long a pod keeps serving after SIGTERM: long enough for kube-proxy to withdraw it from
+/// the Service, well within the grace period.
+const SHUTDOWN_DELAY: i64 = 5;
 
 /// The Deployment's port name, used by the Service and the probes.
 const PORT_NAME: &str = "http";
@@ -180,11 +184,18 @@ pub fn build(sd: &ServiceDeployment, floor: i32) -> Desired {
 
 fn pod_template(sd: &ServiceDeployment) -> PodTemplateSpec {
     let spec = &sd.spec;
-    let mut env = vec![EnvVar {
-        name: LISTEN_ADDR.into(),
-        value: Some(format!("0.0.0.0:{}", spec.port)),
-        ..Default::default()
-    }];
+    let mut env = vec![
+        EnvVar {
+            name: LISTEN_ADDR.into(),
+            value: Some(format!("0.0.0.0:{}", spec.port)),
+            ..Default::default()
+        },
+        EnvVar {
+            name: SHUTDOWN_DELAY_SECONDS.into(),
+            value: Some(SHUTDOWN_DELAY.to_string()),
+            ..Default::default()
+        },
+    ];
     env.extend(spec.env.iter().map(|var| EnvVar {
         name: var.name.clone(),
         value: Some(var.value.clone()),

@@ -3,9 +3,12 @@
 
 use saascript_crds::ServiceDeployment;
 
-/// The variable through which the operator tells the service where to listen; the spec may not
-/// set it.
+/// The variable through which the operator tells the service where to listen.
 pub const LISTEN_ADDR: &str = "LISTEN_ADDR";
+/// How long a pod keeps serving after SIGTERM, while its endpoints are withdrawn.
+pub const SHUTDOWN_DELAY_SECONDS: &str = "SHUTDOWN_DELAY_SECONDS";
+/// The variables the operator sets itself; the spec may not.
+pub const RESERVED_ENV: [&str; 2] = [LISTEN_ADDR, SHUTDOWN_DELAY_SECONDS];
 
 /// Why a ServiceDeployment cannot be run as written: a condition reason and a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,12 +30,10 @@ pub fn validate(sd: &ServiceDeployment) -> Result<(), Invalid> {
     }
     let mut seen = std::collections::BTreeSet::new();
     for var in &spec.env {
-        if var.name == LISTEN_ADDR {
+        if RESERVED_ENV.contains(&var.name.as_str()) {
             return Err(Invalid {
                 reason: "ReservedEnv",
-                message: format!(
-                    "env {LISTEN_ADDR} is set by the operator from spec.port; remove it"
-                ),
+                message: format!("env {} is set by the operator; remove it", var.name),
             });
         }
         if !seen.insert(var.name.as_str()) {

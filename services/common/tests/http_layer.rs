@@ -23,6 +23,7 @@ fn config() -> HttpConfig {
         log_format: "pretty".into(),
         body_limit_bytes: 1024,
         request_timeout_ms: 100,
+        shutdown_delay_seconds: 0,
     }
 }
 

@@ -18,6 +18,12 @@ pub struct HttpConfig {
     /// How long a request may take before it is answered with 503, in milliseconds.
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
+    /// How long to keep serving after SIGTERM before draining, in seconds. In a cluster the pod
+    /// leaves its Service's endpoints only once kube-proxy on every node has heard it is
+    /// terminating; a process that stopped accepting at once would refuse the requests still
+    /// routed to it meanwhile. The operator sets it on every pod; 0 stops at once (locally).
+    #[arg(long, env = "SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
+    pub shutdown_delay_seconds: u64,
 }
 
 impl HttpConfig {

@@ -32,16 +32,27 @@ pub fn app(
         .layer(from_fn(request_id::middleware))
 }
 
-/// Serves `app` on the configured address until SIGTERM or Ctrl-C, then finishes the requests
-/// in flight. Each request carries its peer address (`ConnectInfo`): auth's login throttling
-/// counts against it, believing X-Forwarded-For only from a trusted proxy.
+/// Serves `app` on the configured address until SIGTERM or Ctrl-C, keeps serving for the
+/// configured shutdown delay, then finishes the requests in flight. Each request carries its
+/// peer address (`ConnectInfo`): auth's login throttling counts against it, believing
+/// X-Forwarded-For only from a trusted proxy.
 pub async fn serve(app: Router, config: &HttpConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(addr = %config.listen, "listening");
+    let delay = std::time::Duration::from_secs(config.shutdown_delay_seconds);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(crate::shutdown::signal())
+    .with_graceful_shutdown(async move {
+        crate::shutdown::signal().await;
+        if !delay.is_zero() {
+            tracing::info!(
+                ?delay,
+                "stopping: serving on while the endpoints forget this pod"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    })
     .await
 }
