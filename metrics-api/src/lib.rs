@@ -76,6 +76,16 @@ pub fn router(client: kube::Client) -> axum::Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ok" }))
         .route(base, get(|| async { Json(usage::resource_list()) }))
+        // The aggregator fetches every APIService's OpenAPI document; an empty one says there is
+        // nothing to merge (metrics.k8s.io publishes no schema).
+        .route(
+            "/openapi/v2",
+            get(|| async {
+                Json(json!({ "swagger": "2.0",
+                             "info": { "title": "metrics.k8s.io", "version": "v1beta1" },
+                             "paths": {} }))
+            }),
+        )
         .route(&format!("{base}/nodes"), get(nodes))
         .route(&format!("{base}/nodes/{{name}}"), get(node))
         .route(&format!("{base}/pods"), get(all_pods))

@@ -423,6 +423,7 @@ node_stop() {
   # Only a node this clone started: its pids, or host state it recorded.
   daemon_alive kubelet || daemon_alive containerd || [ -f "$NODE_DIR/host/complete" ] || return 0
   local started=$SECONDS
+  node_stop_metrics_api
   # The kubelet first, or it would start again each pod we stop; then every pod, as the
   # kubelet would (grace period, then the sandbox, whose network CNI tears down).
   stop_daemon kubelet
@@ -438,6 +439,15 @@ node_stop() {
   node_restore_host
   if [ "$(cat "$NODE_POINTER" 2>/dev/null)" = "$SAASCRIPT_STATE" ]; then rm -f "$NODE_POINTER"; fi
   log "node: stopped and the host put back in $((SECONDS - started)) s"
+}
+
+# The metrics API (scripts/operator, scripts/metrics-api.sh) serves on NODE_HOST_ADDR, which goes
+# with the node: its APIService, left registered, would break discovery (namespaces would stay
+# Terminating). So the node takes the registration and the server along; `scripts/operator up`
+# brings them back.
+node_stop_metrics_api() {
+  node_kubectl delete apiservice -l app.kubernetes.io/name=saascript-metrics-api >/dev/null 2>&1 || true
+  stop_daemon metrics-api
 }
 
 # A shim outlives containerd by design; any left (a pod that would not stop) is ours when it
