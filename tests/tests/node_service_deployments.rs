@@ -302,3 +302,107 @@ async fn adding_pooled_tenants_adds_pods_to_the_shared_service() {
     node.revoke(&grant).await;
     delete_namespace(&client, &system).await;
 }
+
+/// Fails the test, naming the command that registers it, unless metrics.k8s.io is served.
+async fn require_metrics_api(client: &kube::Client) {
+    let request = http::Request::get("/apis/metrics.k8s.io/v1beta1")
+        .body(Vec::new())
+        .unwrap();
+    let served = client.request_text(request).await;
+    assert!(
+        served.is_ok(),
+        "metrics.k8s.io is not served ({served:?}): the HPA has no CPU figures.\n  start it with: scripts/operator up   (it registers saascript-metrics-api; `make up` does it too)"
+    );
+}
+
+#[tokio::test]
+async fn cpu_load_makes_the_hpa_add_pods() {
+    let env = TestEnv::new();
+    let node = LocalNode::require(&env).await;
+    require_metrics_api(&node.client).await;
+    let run = new_run_id();
+    let namespace = unique_name("hpa");
+    let client = node.client.clone();
+    create_namespace(&client, &namespace).await;
+    let grant = node.grant_tenant_reads(&namespace, SERVICE).await;
+    let operator = RunningOperator::start(&env, test_config(&env, &run)).await;
+    create_sd(
+        &client,
+        &namespace,
+        &tenants_service(
+            &node,
+            &run,
+            1,
+            3,
+            json!({ "spec": { "serviceAccountName": SERVICE,
+                              "autoscaling": { "targetCpuUtilizationPercentage": 50 } } }),
+        ),
+    )
+    .await;
+    node.wait_ready_pods(&namespace, SERVICE, 1).await;
+    let sds: Api<ServiceDeployment> = Api::namespaced(client.clone(), &namespace);
+    let url = wait::until(POD_LIMIT, "the Service's URL", || async {
+        sds.get(SERVICE).await.ok()?.status?.url
+    })
+    .await;
+    let http = reqwest::Client::new();
+    wait::until(POD_LIMIT, "the Service to answer", || async {
+        answers(&http, &format!("{url}/healthz"))
+            .await
+            .then_some(())
+    })
+    .await;
+
+    // Load: 32 clients asking as fast as they can (a pod requests 10m of CPU, so a fraction of
+    // a core is far above the 50% target), until the HPA has added pods.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = (0..32)
+        .map(|_| {
+            let (http, url, stop) = (http.clone(), url.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = http.get(format!("{url}/healthz")).send().await;
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &namespace);
+    let scaled = tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let replicas = deployments
+                .get(SERVICE)
+                .await
+                .ok()
+                .and_then(|d| d.spec.replicas)
+                .unwrap_or(0);
+            if replicas > 1 {
+                return replicas;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    })
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in load {
+        let _ = task.await;
+    }
+    let replicas =
+        scaled.unwrap_or_else(|_| panic!("the HPA did not add a pod within 120 s of CPU load"));
+    eprintln!("load → {replicas} replicas after {:?}", started.elapsed());
+    // The pods the HPA asked for really run (it may ask for more meanwhile).
+    wait::until(POD_LIMIT, "the HPA's pods to be Ready", || async {
+        let wanted = deployments.get(SERVICE).await.ok()?.spec.replicas?;
+        let pods = node.pods(&namespace, SERVICE).await;
+        let ready = pods
+            .iter()
+            .filter(|p| saascript_tests::node::is_ready(p))
+            .count();
+        (wanted > 1 && ready == wanted as usize).then_some(())
+    })
+    .await;
+
+    operator.stop().await;
+    node.revoke(&grant).await;
+    delete_namespace(&client, &namespace).await;
+}

@@ -308,6 +308,16 @@ async fn main() {
         .await
         .unwrap();
     wait_ready(&tenants, &owner).await;
+    // One active pooled tenant throughout: the step adds a second, and the shared service goes
+    // from ceil(1/1) = 1 to 2 replicas.
+    let base = unique_name("bench-base");
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant_manifest(&base, &bench.run, "pooled", "free", "Delete"),
+        )
+        .await
+        .unwrap();
 
     let (mut ready, mut suspension, mut step) = (vec![], vec![], vec![]);
     for i in 0..runs {
@@ -335,8 +345,10 @@ async fn main() {
         })
     );
 
-    let _ = tenants.delete(&owner, &DeleteParams::default()).await;
-    saascript_tests::tenants::wait_gone(&tenants, &owner).await;
+    for tenant in [&owner, &base] {
+        let _ = tenants.delete(tenant, &DeleteParams::default()).await;
+        saascript_tests::tenants::wait_gone(&tenants, tenant).await;
+    }
     operator.stop().await;
     bench.node.revoke(&grant).await;
     bench.node.revoke(&own_grant).await;
