@@ -235,7 +235,7 @@ mod tests {
 
     fn reason(status: &ServiceDeploymentStatus, type_: &str) -> (ConditionStatus, String) {
         let c = find_condition(&status.conditions, type_).unwrap();
-        (c.status.clone(), c.reason.clone())
+        (c.status, c.reason.clone())
     }
 
     #[test]
