@@ -289,6 +289,18 @@ authorization:
   mode: Webhook
 cgroupDriver: cgroupfs
 failSwapOn: false
+# The default thresholds are shares of the disk (evict below 15% free, collect images above 85%
+# used). The disk is shared with the build cache, tens of GiB, so those shares are reached while
+# gigabytes remain: pods were evicted for a 52 KiB container, and image collection would delete
+# the imported images, which no registry can give back (imagePullPolicy: Never). Absolute floors
+# instead, and no image collection (scripts/images replaces what changed).
+evictionHard:
+  memory.available: "200Mi"
+  nodefs.available: "2Gi"
+  imagefs.available: "2Gi"
+  nodefs.inodesFree: "2%"
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
 resolvConf: $NODE_DIR/kubelet/resolv.conf
 volumePluginDir: $NODE_DIR/kubelet/volume-plugins
 YAML
@@ -354,10 +366,45 @@ node_stop_forwarders() {
   for entry in $(node_forwards); do stop_daemon "forward-${entry%%:*}"; done
 }
 
+# The kubelet, with the configuration node_write_kubelet_config wrote.
+node_start_kubelet() {
+  local kube_dir=$1
+  log "node: starting the kubelet as node '$NODE_NAME'"
+  # AWS_EC2_METADATA_DISABLED: mandatory. Otherwise the 1.20 kubelet's ECR credential
+  # provider calls the cloud metadata address, 169.254.169.254, at start-up.
+  # --pod-infra-container-image: containerd makes the sandboxes, but the kubelet's image
+  # garbage collection keeps this image.
+  AWS_EC2_METADATA_DISABLED=true TMPDIR=$NODE_DIR/tmp start_daemon kubelet "$SAASCRIPT_BIN/kubelet" \
+    --config "$NODE_DIR/kubelet/config.yaml" \
+    --kubeconfig "$kube_dir/kubeconfigs/kubelet.kubeconfig" \
+    --container-runtime remote --container-runtime-endpoint "unix://$CONTAINERD_SOCKET" \
+    --pod-infra-container-image "$PAUSE_IMAGE" \
+    --root-dir "$NODE_DIR/kubelet/root" --cert-dir "$NODE_DIR/kubelet/pki" \
+    --hostname-override "$NODE_NAME"
+}
+
+# Rewrites the kubelet's configuration; true when it differs from the one the running kubelet
+# was started with.
+node_kubelet_config_changed() {
+  local config=$NODE_DIR/kubelet/config.yaml old
+  old=$(cat "$config" 2>/dev/null || true)
+  node_write_kubelet_config "$1"
+  [ "$old" != "$(cat "$config")" ]
+}
+
 node_start() {
   local kube_dir; kube_dir=$(node_kube_dir)
   # Reuse a node that answers, ours or another clone's.
   if node_status; then
+    # Our own node takes a changed kubelet configuration at once (the pods keep running).
+    if [ "$(cat "$NODE_POINTER" 2>/dev/null)" = "$SAASCRIPT_STATE" ] && daemon_alive kubelet &&
+      node_kubelet_config_changed "$kube_dir"; then
+      log "node: the kubelet's configuration changed; restarting the kubelet"
+      stop_daemon kubelet
+      node_start_kubelet "$kube_dir"
+      wait_until 120 "node '$NODE_NAME' Ready" node_status || die_with_log kubelet "the node did not become Ready"
+      return 0
+    fi
     log "node: reusing the node '$NODE_NAME'"
     [ -f "$NODE_POINTER" ] || echo "$SAASCRIPT_STATE" >"$NODE_POINTER"
     return 0
@@ -400,20 +447,7 @@ node_start() {
     --healthz-bind-address 127.0.0.1:10256 --metrics-bind-address 127.0.0.1:10249 \
     --nodeport-addresses 127.0.0.0/8 --cluster-cidr "$NODE_CLUSTER_CIDR" \
     --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 --conntrack-tcp-timeout-close-wait 0
-  if ! daemon_alive kubelet; then
-    log "node: starting the kubelet as node '$NODE_NAME'"
-    # AWS_EC2_METADATA_DISABLED: mandatory. Otherwise the 1.20 kubelet's ECR credential
-    # provider calls the cloud metadata address, 169.254.169.254, at start-up.
-    # --pod-infra-container-image: containerd makes the sandboxes, but the kubelet's image
-    # garbage collection keeps this image.
-    AWS_EC2_METADATA_DISABLED=true TMPDIR=$NODE_DIR/tmp start_daemon kubelet "$SAASCRIPT_BIN/kubelet" \
-      --config "$NODE_DIR/kubelet/config.yaml" \
-      --kubeconfig "$kube_dir/kubeconfigs/kubelet.kubeconfig" \
-      --container-runtime remote --container-runtime-endpoint "unix://$CONTAINERD_SOCKET" \
-      --pod-infra-container-image "$PAUSE_IMAGE" \
-      --root-dir "$NODE_DIR/kubelet/root" --cert-dir "$NODE_DIR/kubelet/pki" \
-      --hostname-override "$NODE_NAME"
-  fi
+  daemon_alive kubelet || node_start_kubelet "$kube_dir"
   echo "$SAASCRIPT_STATE" >"$NODE_POINTER"
   wait_until 120 "node '$NODE_NAME' Ready" node_status || die_with_log kubelet "the node did not become Ready"
   log "node: '$NODE_NAME' Ready in $((SECONDS - started)) s; pods reach the host at $NODE_HOST_ADDR"
