@@ -168,7 +168,9 @@ impl LocalNode {
             Ok(pods) => pods,
             Err(_) => {
                 let pods = self.pods(namespace, sd).await;
-                let waiting: Vec<String> = pods
+                // What keeps them: a container waiting (a missing image, a crash loop), or the
+                // pod itself (evicted, unschedulable).
+                let mut waiting: Vec<String> = pods
                     .iter()
                     .flat_map(|p| {
                         p.status
@@ -177,6 +179,16 @@ impl LocalNode {
                     })
                     .filter_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone())
                     .collect();
+                waiting.extend(pods.iter().filter_map(|p| {
+                    let status = p.status.as_ref()?;
+                    let unscheduled = status
+                        .conditions
+                        .iter()
+                        .flatten()
+                        .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+                        .and_then(|c| c.message.clone());
+                    status.reason.clone().or(unscheduled)
+                }));
                 let hint = if waiting.iter().any(|r| r == "ErrImageNeverPull") {
                     format!(
                         "\n  the image is not on the node: build it with `scripts/images build {SERVICE}`"
