@@ -21,8 +21,9 @@ dynamodb_start() {
   fi
   dynamodb_install
   log "dynamodb: starting dynalite on $DYNAMODB_HOST:$DYNAMODB_PORT"
-  start_daemon dynamodb "$DYNALITE_PREFIX/node_modules/.bin/dynalite" \
-    --host "$DYNAMODB_HOST" --port "$DYNAMODB_PORT" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
+  # Through our launcher: dynalite's CLI ignores --host and takes the port on every address.
+  start_daemon dynamodb node "$SAASCRIPT_ROOT/scripts/dependencies/dynalite_run.js" \
+    "$DYNAMODB_HOST" "$DYNAMODB_PORT" "$DYNALITE_PREFIX"
   wait_until 30 "dynalite on $DYNAMODB_PORT" port_open "$DYNAMODB_HOST" "$DYNAMODB_PORT" ||
     die_with_log dynamodb "dynalite did not start"
 }
