@@ -10,16 +10,23 @@ full on every write. Three things go wrong with that here:
 This launcher changes only where and when the store is written: in the clone's state
 directory, by a temporary file and a rename (never half-written), at most once a second
 and once more at shutdown. A store that cannot be read is moved aside, named in the
-log, and the fake starts empty. The Stripe API that localstripe serves is untouched.
+log, and the fake starts empty. It also listens on one address (localstripe's own start
+takes the port on every address, the node's bridge address included, where the pods'
+forwarder must listen). The Stripe API that localstripe serves is untouched.
 
-Usage: localstripe_run.py STORE_FILE --port PORT
+Usage: localstripe_run.py STORE_FILE --host HOST --port PORT
 """
 
+import argparse
 import asyncio
+import logging
 import os
 import pickle
+import socket
 import sys
 import time
+
+from aiohttp import web
 
 from localstripe import resources, server
 
@@ -80,8 +87,24 @@ async def dump_at_shutdown(_app):
     dump_now(resources.store)
 
 
+def start():
+    """localstripe's own start, on one address."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8420)
+    args = parser.parse_args()
+    resources.store.try_load_from_disk()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    access = logging.getLogger("aiohttp.access")
+    access.setLevel(logging.DEBUG)
+    access.addHandler(logging.StreamHandler())
+    web.run_app(server.app, sock=sock, access_log=access)
+
+
 os.makedirs(os.path.dirname(os.path.abspath(store_file)), exist_ok=True)
 resources.Store.try_load_from_disk = load
 resources.Store.dump_to_disk = dump_soon
 server.app.on_cleanup.append(dump_at_shutdown)
-server.start()
+start()

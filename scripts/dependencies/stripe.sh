@@ -25,7 +25,7 @@ stripe_start() {
   # Through our launcher: the store lives in this clone and is written atomically
   # (see localstripe_run.py for what goes wrong with localstripe's own /tmp file).
   start_daemon stripe "$LOCALSTRIPE_VENV/bin/python" "$SAASCRIPT_ROOT/scripts/dependencies/localstripe_run.py" \
-    "$SAASCRIPT_STATE/stripe/store.pickle" --port "$STRIPE_PORT"
+    "$SAASCRIPT_STATE/stripe/store.pickle" --host "$STRIPE_HOST" --port "$STRIPE_PORT"
   wait_until 30 "localstripe on $STRIPE_PORT" port_open "$STRIPE_HOST" "$STRIPE_PORT" ||
     die_with_log stripe "localstripe did not start"
 }
