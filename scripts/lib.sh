@@ -64,15 +64,28 @@ apt_install() {
 
 # apt_purge PACKAGE...: removes the installed ones with their configuration (for `deps reset`).
 apt_purge() {
-  local present=()
+  local present=() purge=() p others
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && present+=("$p")
   done
   ((${#present[@]} == 0)) && return 0
-  log "apt-get purge ${present[*]}"
+  # Never take the machine's own packages along: purging iptables, say, would remove
+  # rabbitmq-server and mariadb-server, which depend on it (seen here). A package whose purge
+  # would remove anything outside this list is kept, and the log says what needs it.
+  for p in "${present[@]}"; do
+    others=$(apt-get -s purge "$p" 2>/dev/null | awk '/^Purg /{print $2}' |
+      grep -vxF -f <(printf '%s\n' "${present[@]}") | tr '\n' ' ' || true)
+    if [ -n "$others" ]; then
+      log "keeping $p: purging it would also remove ${others% }"
+    else
+      purge+=("$p")
+    fi
+  done
+  ((${#purge[@]} == 0)) && return 0
+  log "apt-get purge ${purge[*]}"
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "${present[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "${purge[@]}" >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get autoremove --purge -y -qq >/dev/null
 }
 
