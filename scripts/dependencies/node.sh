@@ -337,9 +337,12 @@ node_pause_archive() {
 
 # The host ports pods may use through NODE_HOST_ADDR, as NAME:PORT (the dependencies' own
 # variables, from their scripts; the defaults apply when one is not sourced).
+# Not RabbitMQ's management API: only the operator, on the host, uses it. A forwarder holding a
+# port on the bridge address also keeps a server that listens on every address from starting
+# (RabbitMQ's management listener did), which is why the node starts after the dependencies.
 node_forwards() {
   echo "postgres:${PG_PORT:-5432} redis:${REDIS_PORT:-6379} rabbitmq:${RABBITMQ_PORT:-5672}" \
-    "rabbitmq-mgmt:${RABBITMQ_MGMT_PORT:-15672} kafka:${KAFKA_PORT:-9092} dynamodb:${DYNAMODB_PORT:-8000}" \
+    "kafka:${KAFKA_PORT:-9092} dynamodb:${DYNAMODB_PORT:-8000}" \
     "stripe:${STRIPE_PORT:-8420} smtp:${SMTP_PORT:-2525} kubernetes:${KUBE_PORT:-6443}"
 }
 
