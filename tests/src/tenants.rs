@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kube::api::{Api, DeleteParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use saascript_crds::{Tenant, TenantPhase, find_condition};
 use serde_json::json;
 
@@ -125,4 +125,15 @@ pub async fn write_entitlements(api: &Api<Tenant>, name: &str, max_members: i32)
     )
     .await
     .unwrap_or_else(|e| panic!("write the entitlements of {name}: {e}"));
+}
+
+/// Sets `spec.suspended`, as an admin would with `kubectl patch`.
+pub async fn set_suspended(api: &Api<Tenant>, name: &str, suspended: bool) {
+    api.patch(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({ "spec": { "suspended": suspended } })),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("setting spec.suspended={suspended} on tenant {name}: {e}"));
 }

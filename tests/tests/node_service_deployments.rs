@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, PostParams};
 use saascript_crds::condition_types::{AVAILABLE, TEMPLATE_LABEL};
 use saascript_crds::{ServiceDeployment, Tenant, find_condition};
 use saascript_tests::node::{IMAGE, LocalNode, POD_LIMIT, PORT, SERVICE};
 use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
 use saascript_tests::tenant_guard::TenantGuard;
-use saascript_tests::tenants::{create_namespace, delete_and_wait, tenant_manifest};
+use saascript_tests::tenants::{create_namespace, delete_and_wait, set_suspended, tenant_manifest};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -60,17 +60,6 @@ async fn delete_namespace(client: &kube::Client, namespace: &str) {
     let _ = Api::<Namespace>::all(client.clone())
         .delete(namespace, &DeleteParams::default())
         .await;
-}
-
-async fn set_suspended(tenants: &Api<Tenant>, name: &str, suspended: bool) {
-    tenants
-        .patch(
-            name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "spec": { "suspended": suspended } })),
-        )
-        .await
-        .unwrap();
 }
 
 /// GET `url`, answered with 200, within a second.

@@ -16,7 +16,9 @@ use saascript_crds::condition_types::{AVAILABLE, DEGRADED, TEMPLATE_LABEL};
 use saascript_crds::{ServiceDeployment, Tenant, find_condition};
 use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
 use saascript_tests::tenant_guard::TenantGuard;
-use saascript_tests::tenants::{create_namespace, delete_and_wait, tenant_manifest, wait_ready};
+use saascript_tests::tenants::{
+    create_namespace, delete_and_wait, set_suspended, tenant_manifest, wait_ready,
+};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 
@@ -593,15 +595,4 @@ async fn a_siloed_tenant_gets_its_own_services_parked_while_it_is_suspended() {
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
     cluster.delete_namespace().await;
-}
-
-async fn set_suspended(tenants: &Api<Tenant>, name: &str, suspended: bool) {
-    tenants
-        .patch(
-            name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "spec": { "suspended": suspended } })),
-        )
-        .await
-        .unwrap();
 }

@@ -12,7 +12,9 @@ use saascript_tests::backing_systems::{BackingSystems, TenantNames};
 use saascript_tests::operator::{RunningOperator, new_run_id, test_config};
 use saascript_tests::tenant_credentials::TenantCredentials;
 use saascript_tests::tenant_guard::TenantGuard;
-use saascript_tests::tenants::{PROVISIONING, delete_and_wait, tenant_manifest, wait_ready};
+use saascript_tests::tenants::{
+    PROVISIONING, delete_and_wait, set_suspended, tenant_manifest, wait_ready,
+};
 use saascript_tests::{TestEnv, unique_name, wait};
 use serde_json::json;
 use sqlx::{Connection as _, PgConnection};
@@ -156,17 +158,6 @@ async fn wait_access(tenants: &Api<Tenant>, name: &str, reason: &str) -> Tenant 
         },
     )
     .await
-}
-
-async fn set_suspended(tenants: &Api<Tenant>, name: &str, suspended: bool) {
-    tenants
-        .patch(
-            name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "spec": { "suspended": suspended } })),
-        )
-        .await
-        .unwrap();
 }
 
 /// What the admin clients see of the tenant's credentials: whether each is turned on.

@@ -23,7 +23,7 @@ use saascript_crds::{ServiceDeployment, Tenant};
 use saascript_operator::service_deployment::build::build;
 use saascript_tests::node::{IMAGE, LocalNode, PORT, SERVICE};
 use saascript_tests::operator::{RunningOperator, TEST_RUN_LABEL, new_run_id, test_config};
-use saascript_tests::tenants::{create_namespace, tenant_manifest, wait_ready};
+use saascript_tests::tenants::{create_namespace, set_suspended, tenant_manifest, wait_ready};
 use saascript_tests::{TestEnv, unique_name};
 use serde_json::json;
 
@@ -155,10 +155,10 @@ impl Bench {
             .unwrap();
         self.node.wait_ready_pods(&self.own, &name, 2).await;
         let started = Instant::now();
-        suspend(&tenants, tenant, true).await;
+        set_suspended(&tenants, tenant, true).await;
         self.node.wait_no_pods(&self.own, &name).await;
         let operator = started.elapsed().as_secs_f64();
-        suspend(&tenants, tenant, false).await;
+        set_suspended(&tenants, tenant, false).await;
         Api::<ServiceDeployment>::namespaced(self.node.client.clone(), &self.own)
             .delete(&name, &DeleteParams::default())
             .await
@@ -245,17 +245,6 @@ impl Bench {
         self.node.wait_no_pods(&self.namespace, &direct_name).await;
         (operator, direct)
     }
-}
-
-async fn suspend(tenants: &Api<Tenant>, name: &str, suspended: bool) {
-    tenants
-        .patch(
-            name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "spec": { "suspended": suspended } })),
-        )
-        .await
-        .unwrap();
 }
 
 async fn scale(deployments: &Api<Deployment>, name: &str, replicas: i32) {
