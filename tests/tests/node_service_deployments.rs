@@ -239,6 +239,13 @@ async fn a_suspended_siloed_tenants_pods_stop_and_lifting_the_suspension_starts_
     set_suspended(&tenants, &name, false).await;
     node.wait_ready_pods(&own, SERVICE, 1).await;
 
+    // The template removed: its copy's pods go, before the tenant's deletion has to wait on
+    // them (pod termination under a loaded machine took the deletion past its limit).
+    Api::<ServiceDeployment>::namespaced(client.clone(), &system)
+        .delete(SERVICE, &DeleteParams::default())
+        .await
+        .unwrap();
+    node.wait_no_pods(&own, SERVICE).await;
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
     node.revoke(&grant).await;
