@@ -1,5 +1,5 @@
 # SaaScript: two commands.
-#   make up     install and start everything (dependencies, operator, services, gateway, web UI),
+#   make up     install and start everything (dependencies, the node, operator, the services as pods, web UI),
 #               apply the CRDs and the example tenants, print how to reach it all
 #   make test   install and start the dependencies, then run every test (Rust, the web UI's
 #               component tests, and its browser tests against the whole system), fmt and clippy
@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
 export CARGO_TERM_COLOR ?= never
 KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
 
-.PHONY: up down test toolchain deps crds images operator services examples web web-test fmt clippy nextest status
+.PHONY: up down test toolchain deps crds images operator services services-check packaging-check examples web web-test fmt clippy nextest status
 
 up: toolchain deps crds operator services examples web
 	@scripts/summary
@@ -26,7 +26,9 @@ down:
 status:
 	scripts/deps status; scripts/operator status; scripts/services status; scripts/web status
 
-services: deps
+# The services as pods of their ServiceDeployments on the node (deploy/local/), scaled by the
+# operator on the host; the gateway forwarded to http://127.0.0.1:8080.
+services: images operator
 	scripts/services up
 
 # The web UI, a production build served at http://127.0.0.1:3000, talking to the gateway.
@@ -43,7 +45,7 @@ examples: operator
 
 # The operator (with the metrics API the HPA test reads) runs before the Rust tests; it leaves
 # the tests' own tenants alone (they carry saascript.io/test-run).
-test: toolchain deps fmt images operator nextest web-test clippy
+test: toolchain deps fmt images operator nextest web-test services-check packaging-check clippy
 
 # The service binaries as container images on the local node (scripts/images): the node tests
 # run their pods from them. An image whose binary did not change is not rebuilt.
@@ -54,6 +56,18 @@ images: deps
 # The web UI's checks and browser tests run against the whole system, as `make up` starts it.
 web-test: operator web
 	scripts/web test
+
+# After the browser tests have driven every service through the gateway: the pods are what
+# each ServiceDeployment reports, none restarted, and the API server refused no service.
+services-check: web-test
+	scripts/services check
+
+# Packaging, offline: the Helm chart rendered, linted, validated for v1.20 and a current
+# Kubernetes, its alerts through promtool, a server dry run (scripts/check-chart), and the
+# Argo CD health check on its fixtures in Lua 5.1.
+packaging-check: deps
+	scripts/check-chart
+	scripts/check-argocd-health
 
 toolchain:
 	scripts/toolchain

@@ -94,6 +94,13 @@ pub struct Config {
     )]
     pub system_namespace: String,
 
+    /// The address the tenants' workloads reach the operator's loopback endpoints at, written
+    /// into their credentials Secrets instead of 127.0.0.1 (`make up` sets the local node's
+    /// bridge address, which forwards the dependencies' ports). Unset: the endpoints as the
+    /// operator reaches them.
+    #[arg(long, env = "SAASCRIPT_WORKLOAD_LOOPBACK_HOST")]
+    pub workload_loopback_host: Option<String>,
+
     /// Tenants reconciled at once.
     #[arg(long, env = "SAASCRIPT_CONCURRENCY", default_value_t = 8)]
     pub concurrency: u16,

@@ -75,6 +75,10 @@ impl Context {
             kafka_brokers: config.kafka_brokers.clone(),
             dynamodb: config.dynamodb_endpoint.clone(),
         };
+        let endpoints = match &config.workload_loopback_host {
+            Some(host) => endpoints.with_loopback_as(host),
+            None => endpoints,
+        };
         let reporter = Reporter {
             controller: "saascript-operator".into(),
             instance: std::env::var("POD_NAME").ok(),

@@ -70,6 +70,55 @@ pub struct TenantEndpoints {
     pub dynamodb: Option<String>,
 }
 
+impl TenantEndpoints {
+    /// These endpoints as the tenants' workloads reach them when, for them, the operator's
+    /// loopback addresses are `host`: pods on a local node reach the host's dependencies through
+    /// the node's bridge address. Any other address is kept, since every workload reaches it
+    /// alike.
+    pub fn with_loopback_as(self, host: &str) -> TenantEndpoints {
+        let swap = |address: &str| {
+            if is_loopback(address) {
+                host.to_string()
+            } else {
+                address.to_string()
+            }
+        };
+        let brokers = self
+            .kafka_brokers
+            .split(',')
+            .map(|broker| match broker.rsplit_once(':') {
+                Some((name, port)) => format!("{}:{port}", swap(name)),
+                None => swap(broker),
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        // The URL's own text, with only its host replaced (a parsed URL would gain a slash).
+        let dynamodb = self.dynamodb.map(|url| {
+            match reqwest::Url::parse(&url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+            {
+                Some(name) if is_loopback(&name) => url.replacen(&name, host, 1),
+                _ => url,
+            }
+        });
+        TenantEndpoints {
+            postgres: (swap(&self.postgres.0), self.postgres.1),
+            amqp: (swap(&self.amqp.0), self.amqp.1),
+            redis: (swap(&self.redis.0), self.redis.1),
+            kafka_brokers: brokers,
+            dynamodb,
+        }
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Builds the Secret (pure).
 pub fn build_secret(
     plan: &TenantPlan,
@@ -178,6 +227,32 @@ mod tests {
 
     fn value(secret: &Secret, key: &str) -> String {
         String::from_utf8(secret.data.as_ref().unwrap()[key].0.clone()).unwrap()
+    }
+
+    #[test]
+    fn loopback_endpoints_become_the_address_workloads_reach() {
+        let local = TenantEndpoints {
+            postgres: ("127.0.0.1".into(), 5432),
+            amqp: ("localhost".into(), 5672),
+            redis: ("cache.local".into(), 6379),
+            kafka_brokers: "127.0.0.1:9092,kafka.local:9093".into(),
+            dynamodb: Some("http://127.0.0.1:8000".into()),
+        };
+        let seen = local.with_loopback_as("10.244.0.1");
+        assert_eq!(seen.postgres, ("10.244.0.1".into(), 5432));
+        assert_eq!(seen.amqp, ("10.244.0.1".into(), 5672));
+        assert_eq!(
+            seen.redis,
+            ("cache.local".into(), 6379),
+            "not loopback: kept"
+        );
+        assert_eq!(seen.kafka_brokers, "10.244.0.1:9092,kafka.local:9093");
+        assert_eq!(seen.dynamodb.as_deref(), Some("http://10.244.0.1:8000"));
+        assert_eq!(
+            endpoints().with_loopback_as("10.244.0.1"),
+            endpoints(),
+            "nothing on loopback: unchanged"
+        );
     }
 
     #[test]

@@ -355,6 +355,10 @@ node_bridge() {
   ip link set "$NODE_BRIDGE" up
 }
 
+# Kafka clients connect to the address the broker advertises, which must be one pods reach
+# while the node runs (scripts/dependencies/kafka.sh), and 127.0.0.1 again once it stops.
+node_kafka_follow() { if declare -F kafka_follow_node >/dev/null; then kafka_follow_node; fi; }
+
 node_start_forwarders() {
   local entry name port
   for entry in $(node_forwards); do
@@ -409,6 +413,7 @@ node_start() {
       return 0
     fi
     log "node: reusing the node '$NODE_NAME'"
+    node_kafka_follow
     [ -f "$NODE_POINTER" ] || echo "$SAASCRIPT_STATE" >"$NODE_POINTER"
     return 0
   fi
@@ -440,6 +445,7 @@ node_start() {
       die "cannot import the pause image into containerd"
   fi
   node_start_forwarders
+  node_kafka_follow
   daemon_alive kube-scheduler || start_daemon kube-scheduler "$SAASCRIPT_BIN/kube-scheduler" \
     --kubeconfig "$kube_dir/kubeconfigs/kube-scheduler.kubeconfig" \
     --port 0 --secure-port 0 --leader-elect=false
@@ -474,6 +480,8 @@ node_stop() {
   stop_daemon containerd
   node_kill_shims
   node_restore_host
+  # Back to 127.0.0.1, unless the broker is being stopped as well (`make down`).
+  [[ " ${SAASCRIPT_STOPPING:-} " == *" kafka "* ]] || node_kafka_follow
   if [ "$(cat "$NODE_POINTER" 2>/dev/null)" = "$SAASCRIPT_STATE" ]; then rm -f "$NODE_POINTER"; fi
   log "node: stopped and the host put back in $((SECONDS - started)) s"
 }

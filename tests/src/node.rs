@@ -142,11 +142,7 @@ impl LocalNode {
 
     /// The pods of ServiceDeployment `sd` in `namespace`.
     pub async fn pods(&self, namespace: &str, sd: &str) -> Vec<Pod> {
-        Api::<Pod>::namespaced(self.client.clone(), namespace)
-            .list(&ListParams::default().labels(&format!("saascript.io/service-deployment={sd}")))
-            .await
-            .map(|l| l.items)
-            .unwrap_or_default()
+        pods_of(&self.client, namespace, sd).await
     }
 
     /// Waits until `count` pods of `sd` are Ready (and no other pod of it exists); fails with
@@ -206,13 +202,34 @@ impl LocalNode {
 
     /// Waits until `sd` has no pod left in `namespace`.
     pub async fn wait_no_pods(&self, namespace: &str, sd: &str) {
-        wait::until(
-            POD_LIMIT,
-            &format!("no pod of {sd} in {namespace}"),
-            || async { self.pods(namespace, sd).await.is_empty().then_some(()) },
-        )
-        .await;
+        wait_no_pods(&self.client, namespace, sd).await;
     }
+}
+
+/// The pods of ServiceDeployment `sd` in `namespace` (none where no node runs them).
+pub async fn pods_of(client: &kube::Client, namespace: &str, sd: &str) -> Vec<Pod> {
+    Api::<Pod>::namespaced(client.clone(), namespace)
+        .list(&ListParams::default().labels(&format!("saascript.io/service-deployment={sd}")))
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default()
+}
+
+/// Waits until `sd` has no pod left in `namespace`. Why tests wait for it: a namespace's
+/// deletion (a tenant's) waits on the kubelet stopping every pod in it, which on a loaded node
+/// takes longer than a test's limit for the tenant to go.
+pub async fn wait_no_pods(client: &kube::Client, namespace: &str, sd: &str) {
+    wait::until(
+        POD_LIMIT,
+        &format!("no pod of {sd} in {namespace}"),
+        || async {
+            pods_of(client, namespace, sd)
+                .await
+                .is_empty()
+                .then_some(())
+        },
+    )
+    .await;
 }
 
 /// The pod's Ready condition is True.

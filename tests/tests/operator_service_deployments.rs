@@ -591,6 +591,9 @@ async fn a_siloed_tenant_gets_its_own_services_parked_while_it_is_suspended() {
         || async { matches!(own.sds().get_opt("projects").await, Ok(None)).then_some(()) },
     )
     .await;
+    // Where a node runs, the copy's pods (of an image it never pulls) go before the tenant's
+    // deletion has to wait on them.
+    saascript_tests::node::wait_no_pods(&cluster.client, &tenant_ns, "projects").await;
 
     delete_and_wait(&tenants, &name).await;
     operator.stop().await;
