@@ -63,11 +63,16 @@ services-check: web-test
 	scripts/services check
 
 # Packaging, offline: the Helm chart rendered, linted, validated for v1.20 and a current
-# Kubernetes, its alerts through promtool, a server dry run (scripts/check-chart), and the
-# Argo CD health check on its fixtures in Lua 5.1.
+# Kubernetes, its alerts through promtool, a server dry run (scripts/check-chart); the Argo CD
+# examples, the tenant chart and the health check (scripts/check-argocd, check-argocd-health);
+# the Dockerfiles, kind config and Tiltfile (scripts/check-tilt); and the forge's CI workflow,
+# which must run the README's test command (scripts/check-ci-workflow).
 packaging-check: deps
 	scripts/check-chart
+	scripts/check-argocd
 	scripts/check-argocd-health
+	scripts/check-tilt
+	scripts/check-ci-workflow
 
 toolchain:
 	scripts/toolchain

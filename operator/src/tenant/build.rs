@@ -19,8 +19,6 @@ use saascript_crds::{Subscription, SubscriptionSpec};
 use crate::labels::tenant_labels;
 use crate::provision::TenantPlan;
 
-/// The namespace of the platform's own services; the only one allowed into tenant namespaces.
-pub const SYSTEM_NAMESPACE: &str = "saascript-system";
 pub const ADMIN_ROLE: &str = "tenant-admin";
 pub const QUOTA_NAME: &str = "tenant-quota";
 pub const LIMIT_RANGE_NAME: &str = "tenant-limits";
@@ -40,7 +38,9 @@ pub struct NamespaceObjects {
     pub subscription: Subscription,
 }
 
-pub fn build(plan: &TenantPlan) -> NamespaceObjects {
+/// `system_namespace` is the platform's own (the gateway and the shared services): the only
+/// namespace allowed into the tenant's.
+pub fn build(plan: &TenantPlan, system_namespace: &str) -> NamespaceObjects {
     let namespace = plan.namespace();
     let meta = |name: &str| ObjectMeta {
         name: Some(name.to_string()),
@@ -91,12 +91,12 @@ pub fn build(plan: &TenantPlan) -> NamespaceObjects {
                 policy_types: Some(vec!["Ingress".into()]),
                 ingress: Some(vec![NetworkPolicyIngressRule {
                     from: Some(vec![
-                        // The platform (gateway and services) in saascript-system...
+                        // The platform (gateway and services) in its own namespace...
                         NetworkPolicyPeer {
                             namespace_selector: Some(LabelSelector {
                                 match_labels: Some(BTreeMap::from([(
                                     "kubernetes.io/metadata.name".to_string(),
-                                    SYSTEM_NAMESPACE.to_string(),
+                                    system_namespace.to_string(),
                                 )])),
                                 ..Default::default()
                             }),
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn everything_lives_in_the_tenant_namespace_with_the_tenant_labels() {
-        let objects = build(&plan("acme", Isolation::Pooled));
+        let objects = build(&plan("acme", Isolation::Pooled), "saascript-system");
         assert_eq!(
             objects.namespace.metadata.name.as_deref(),
             Some("tenant-acme")
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn the_quota_comes_from_the_entitlements() {
-        let objects = build(&plan("acme", Isolation::Pooled));
+        let objects = build(&plan("acme", Isolation::Pooled), "saascript-system");
         let hard = objects.quota.spec.unwrap().hard.unwrap();
         assert_eq!(hard["requests.cpu"], Quantity("8".into()));
         assert_eq!(hard["limits.memory"], Quantity("16Gi".into()));
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn ingress_is_allowed_only_from_the_system_namespace_and_the_tenant_itself() {
-        let policy = build(&plan("acme", Isolation::Siloed))
+        let policy = build(&plan("acme", Isolation::Siloed), "saascript-system")
             .network_policy
             .spec
             .unwrap();
@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn the_subscription_follows_the_declared_plan() {
-        let subscription = build(&plan("acme", Isolation::Pooled)).subscription;
+        let subscription = build(&plan("acme", Isolation::Pooled), "saascript-system").subscription;
         assert_eq!(subscription.metadata.name.as_deref(), Some("acme"));
         assert_eq!(
             subscription.metadata.namespace.as_deref(),
@@ -292,7 +292,7 @@ mod tests {
     fn every_owner_is_bound_to_the_admin_role() {
         let mut p = plan("acme", Isolation::Pooled);
         p.owners = vec!["a@acme.example".into(), "b@acme.example".into()];
-        let binding = build(&p).role_binding;
+        let binding = build(&p, "saascript-system").role_binding;
         let names: Vec<_> = binding
             .subjects
             .unwrap()

@@ -229,7 +229,7 @@ fn observe(
 /// Applies the namespace and everything in it, and returns the tenant's passwords (those in its
 /// Secret, with any missing ones generated and saved).
 async fn apply_namespace(plan: &TenantPlan, ctx: &Context) -> Result<Passwords> {
-    let objects = build(plan);
+    let objects = build(plan, &ctx.config.system_namespace);
     let client = &ctx.client;
     let namespace = plan.namespace();
     apply_if_changed(&Api::<Namespace>::all(client.clone()), &objects.namespace).await?;

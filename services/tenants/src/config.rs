@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use saascript_common::Sensitive;
 use saascript_common::http::HttpConfig;
 use saascript_common::kit::{JwtArgs, ServiceConfig};
 
@@ -34,6 +35,11 @@ pub struct Config {
     /// the client reconnects after that.
     #[arg(long, env = "EVENT_STREAM_LIMIT_SECONDS", default_value_t = 600)]
     pub event_stream_limit_seconds: u64,
+    /// The token Argo CD's plugin generator presents (its ConfigMap's `token`): with it, POST
+    /// /api/v1/getparams.execute lists the Tenants for an ApplicationSet; without it, that
+    /// route is off.
+    #[arg(long, env = "ARGOCD_PLUGIN_TOKEN", hide_env_values = true)]
+    pub argocd_plugin_token: Option<Sensitive>,
 }
 
 impl ServiceConfig for Config {
@@ -47,6 +53,7 @@ impl ServiceConfig for Config {
 pub struct Settings {
     pub tenant_labels: BTreeMap<String, String>,
     pub event_stream_limit: Duration,
+    pub argocd_plugin_token: Option<Sensitive>,
 }
 
 impl Config {
@@ -54,6 +61,10 @@ impl Config {
         Ok(Settings {
             tenant_labels: parse_labels(&self.tenant_labels)?,
             event_stream_limit: Duration::from_secs(self.event_stream_limit_seconds),
+            argocd_plugin_token: self
+                .argocd_plugin_token
+                .clone()
+                .filter(|token| !token.expose().is_empty()),
         })
     }
 }

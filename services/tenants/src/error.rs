@@ -32,6 +32,12 @@ pub enum TenantsError {
     /// Auth refused the caller's token (the user is gone).
     #[error("the token's user is unknown")]
     Unauthenticated,
+    /// Argo CD's generator route without `ARGOCD_PLUGIN_TOKEN` set.
+    #[error("the Argo CD plugin generator is off: the tenants service has no ARGOCD_PLUGIN_TOKEN")]
+    PluginDisabled,
+    /// Argo CD's generator route with a missing or wrong bearer token.
+    #[error("the bearer token is missing or is not the Argo CD plugin token (ARGOCD_PLUGIN_TOKEN)")]
+    PluginToken,
     /// The API server did not answer.
     #[error("the Kubernetes API cannot be reached right now; try again shortly")]
     KubernetesUnavailable,
@@ -76,9 +82,9 @@ impl ApiError for TenantsError {
             }
             TenantsError::BadHeader { .. } => StatusCode::BAD_REQUEST,
             TenantsError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            TenantsError::NotFound => StatusCode::NOT_FOUND,
+            TenantsError::NotFound | TenantsError::PluginDisabled => StatusCode::NOT_FOUND,
             TenantsError::Conflict { .. } => StatusCode::CONFLICT,
-            TenantsError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            TenantsError::Unauthenticated | TenantsError::PluginToken => StatusCode::UNAUTHORIZED,
             TenantsError::AuthUnavailable | TenantsError::KubernetesUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -97,6 +103,8 @@ impl ApiError for TenantsError {
             TenantsError::IdempotencyKeyReused => "idempotency_key_reused",
             TenantsError::NotFound => "tenant_not_found",
             TenantsError::Unauthenticated => "token_invalid",
+            TenantsError::PluginDisabled => "argocd_plugin_disabled",
+            TenantsError::PluginToken => "plugin_token_invalid",
             TenantsError::AuthUnavailable => "auth_unavailable",
             TenantsError::KubernetesUnavailable => "kubernetes_unavailable",
             TenantsError::Kubernetes(_) | TenantsError::Config(_) | TenantsError::Internal(_) => {

@@ -1,6 +1,7 @@
 //! The HTTP routes of the tenants service, one per file. The gateway serves them under
-//! /api/tenants/...
+//! /api/tenants/...; Argo CD's generator route (`argocd_generator`) is called directly.
 
+pub mod argocd_generator;
 pub mod availability;
 pub mod current;
 pub mod delete;
@@ -11,7 +12,7 @@ pub mod sign_up;
 pub mod update;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
@@ -28,5 +29,6 @@ pub fn router(state: AppState) -> Router {
         .route("/tenants/current/events", get(events::events))
         .route("/tenants/current/members", get(members::members))
         .route("/tenants/openapi.json", get(crate::openapi::document))
+        .route("/api/v1/getparams.execute", post(argocd_generator::execute))
         .with_state(state)
 }

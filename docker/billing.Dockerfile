@@ -1,0 +1,17 @@
+# syntax=docker/dockerfile:1
+# The billing image: saascript-billing on distroless (glibc, libgcc_s, the CA bundle), from the
+# shared workspace build (docker/builder.Dockerfile; docker/README.md says how to build both).
+ARG BUILDER=saascript-builder:local
+FROM ${BUILDER} AS build
+
+FROM gcr.io/distroless/cc-debian12:nonroot
+# Libraries the binary loads that distroless lacks (see builder.Dockerfile); may be none.
+COPY --from=build /out/lib/saascript-billing/ /
+COPY --from=build /out/bin/saascript-billing /usr/local/bin/saascript-billing
+# The plan catalog, where the binary looks by default (config/plans.yaml from WORKDIR /).
+COPY --from=build /out/config/plans.yaml /config/plans.yaml
+# The numeric user, so that runAsNonRoot can check it. Nothing in the image is written at run
+# time: the chart and the operator run it with a read-only root and an emptyDir on /tmp.
+USER 65532:65532
+WORKDIR /
+ENTRYPOINT ["/usr/local/bin/saascript-billing"]
