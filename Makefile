@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
 export CARGO_TERM_COLOR ?= never
 KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
 
-.PHONY: up down test toolchain deps crds images operator services services-check packaging-check examples web web-test fmt clippy nextest status
+.PHONY: up down test toolchain deps crds images operator services services-check metrics-check packaging-check examples web web-test fmt clippy nextest status
 
 up: toolchain deps crds operator services examples web
 	@scripts/summary
@@ -45,7 +45,7 @@ examples: operator
 
 # The operator (with the metrics API the HPA test reads) runs before the Rust tests; it leaves
 # the tests' own tenants alone (they carry saascript.io/test-run).
-test: toolchain deps fmt images operator nextest web-test services-check packaging-check clippy
+test: toolchain deps fmt images operator nextest web-test services-check metrics-check packaging-check clippy
 
 # The service binaries as container images on the local node (scripts/images): the node tests
 # run their pods from them. An image whose binary did not change is not rebuilt.
@@ -61,6 +61,11 @@ web-test: operator web
 # each ServiceDeployment reports, none restarted, and the API server refused no service.
 services-check: web-test
 	scripts/services check
+
+# Every metric the chart's alerts and dashboards use is in what the running operator and
+# services serve on /metrics.
+metrics-check: services-check
+	scripts/check-scraped-metrics
 
 # Packaging, offline: the Helm chart rendered, linted, validated for v1.20 and a current
 # Kubernetes, its alerts through promtool, a server dry run (scripts/check-chart); the Argo CD

@@ -41,6 +41,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every value of `metric_label`, so that the failure counters exist at zero before the
+    /// first failure (an alert's rate() needs the series).
+    pub const METRIC_LABELS: [&'static str; 10] = [
+        "crd_missing",
+        "catalog",
+        "kube",
+        "serialization",
+        "missing_name",
+        "provision",
+        "not_ready",
+        "deletion_blocked",
+        "finalizer",
+        "config",
+    ];
+
     /// A bounded label for metrics: one value per variant, never a message.
     pub fn metric_label(&self) -> &'static str {
         match self {
@@ -59,3 +74,30 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn every_metric_label_is_listed_once() {
+        let mut labels = Error::METRIC_LABELS.to_vec();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), Error::METRIC_LABELS.len(), "no label twice");
+        for error in [
+            Error::CrdMissing("tenants".into()),
+            Error::MissingName,
+            Error::NotReady("x".into()),
+            Error::DeletionBlocked,
+            Error::Config("x".into()),
+            Error::Serialization(serde_json::from_str::<u8>("x").unwrap_err()),
+        ] {
+            assert!(
+                Error::METRIC_LABELS.contains(&error.metric_label()),
+                "{} is not in METRIC_LABELS",
+                error.metric_label()
+            );
+        }
+    }
+}

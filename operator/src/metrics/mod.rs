@@ -15,7 +15,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use kube::runtime::reflector::Store;
-use saascript_crds::{Subscription, Tenant, find_condition};
+use saascript_crds::{Subscription, Tenant, TenantPhase, find_condition};
 
 pub use self::reconcile::{ControllerKind, ReconcileMetrics, ReconcileTimer};
 
@@ -76,7 +76,7 @@ impl Metrics {
             "Tenants suspended because their payment lapsed past the grace period",
             suspended_for_payment.clone(),
         );
-        Metrics {
+        let metrics = Metrics {
             registry: Mutex::new(registry),
             reconciles,
             phases,
@@ -85,7 +85,9 @@ impl Metrics {
             payments,
             suspended_for_payment,
             subscriptions: Mutex::new(None),
-        }
+        };
+        metrics.set_phases([]);
+        metrics
     }
 
     /// Counts subscriptions by payment standing from this store whenever the metrics are scraped.
@@ -117,9 +119,17 @@ impl Metrics {
         self.kube_writes.inc();
     }
 
-    /// Replaces the tenants-by-phase gauge with these counts.
+    /// Replaces the tenants-by-phase gauge with these counts; every phase has a series, at
+    /// zero when no tenant is in it (an alert on a phase needs the series to exist).
     pub fn set_phases<'a>(&self, counts: impl IntoIterator<Item = (&'a str, i64)>) {
         self.phases.clear();
+        for phase in TenantPhase::ALL {
+            self.phases
+                .get_or_create(&PhaseLabels {
+                    phase: format!("{phase:?}"),
+                })
+                .set(0);
+        }
         for (phase, count) in counts {
             self.phases
                 .get_or_create(&PhaseLabels {
@@ -189,6 +199,7 @@ mod tests {
             "saascript_operator_reconcile_failures_total{controller=\"tenant\",error=\"deletion_blocked\"} 1",
             "saascript_operator_reconcile_duration_seconds_count{controller=\"tenant\"} 1",
             "saascript_operator_tenants{phase=\"Ready\"} 2",
+            "saascript_operator_tenants{phase=\"Failed\"} 0",
         ] {
             assert!(text.contains(line), "{line} missing from:\n{text}");
         }

@@ -68,8 +68,9 @@ pub struct ReconcileMetrics {
 }
 
 impl ReconcileMetrics {
-    /// Registers the four families in `registry`, with every controller's series at zero, so
-    /// that a dashboard sees each controller before its first reconcile.
+    /// Registers the four families in `registry`, with every controller's series at zero (its
+    /// failures by every error too), so that a dashboard sees each controller before its first
+    /// reconcile and an alert's rate() has a series before the first failure.
     pub fn register(registry: &mut Registry) -> ReconcileMetrics {
         let metrics = ReconcileMetrics {
             started: Family::default(),
@@ -101,6 +102,11 @@ impl ReconcileMetrics {
             let labels = ControllerLabels { controller };
             let _ = metrics.started.get_or_create(&labels);
             let _ = metrics.finished.get_or_create(&labels);
+            for error in Error::METRIC_LABELS {
+                let _ = metrics
+                    .failures
+                    .get_or_create(&FailureLabels { controller, error });
+            }
         }
         metrics
     }
