@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/saascript/target
 export CARGO_TERM_COLOR ?= never
 KUBECTL := kubectl --kubeconfig .saascript/kubeconfig
 
-.PHONY: up down test toolchain deps crds images operator services services-check metrics-check packaging-check examples web web-test fmt clippy nextest status
+.PHONY: up down test toolchain deps crds images operator services services-check metrics-check packaging-check chart-install-check examples web web-test fmt clippy nextest status
 
 up: toolchain deps crds operator services examples web
 	@scripts/summary
@@ -45,7 +45,7 @@ examples: operator
 
 # The operator (with the metrics API the HPA test reads) runs before the Rust tests; it leaves
 # the tests' own tenants alone (they carry saascript.io/test-run).
-test: toolchain deps fmt images operator nextest web-test services-check metrics-check packaging-check clippy
+test: toolchain deps fmt images operator nextest web-test services-check metrics-check packaging-check chart-install-check clippy
 
 # The service binaries as container images on the local node (scripts/images): the node tests
 # run their pods from them. An image whose binary did not change is not rebuilt.
@@ -78,6 +78,12 @@ packaging-check: deps
 	scripts/check-argocd-health
 	scripts/check-tilt
 	scripts/check-ci-workflow
+
+# The chart's end-to-end test on the local node: the previous chart version installed into a
+# fresh namespace, upgraded to this one, a tenant provisioned by its operator, uninstalled
+# without touching the tenant's data, installed again (scripts/check-chart-install).
+chart-install-check: packaging-check
+	scripts/check-chart-install
 
 toolchain:
 	scripts/toolchain
