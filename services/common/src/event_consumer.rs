@@ -27,6 +27,10 @@ pub fn subscribe(events: &EventArgs, group: &str) -> Result<StreamConsumer, KitE
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
+        // The topic may not exist yet when a service starts (it is made with the first
+        // tenant); librdkafka looks for a subscribed topic again only at this interval,
+        // five minutes by default, and events would wait that long.
+        .set("topic.metadata.refresh.interval.ms", "5000")
         .create()
         .map_err(|e| KitError::Kafka(format!("consumer: {e}")))?;
     consumer
