@@ -52,6 +52,9 @@ impl Default for Metrics {
     }
 }
 
+/// The payment reason of a subscription without a PaymentOK condition yet.
+const NOT_EVALUATED: &str = "NotEvaluated";
+
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("saascript_operator");
@@ -87,6 +90,7 @@ impl Metrics {
             subscriptions: Mutex::new(None),
         };
         metrics.set_phases([]);
+        metrics.set_payments([], 0);
         metrics
     }
 
@@ -104,6 +108,13 @@ impl Metrics {
         suspended: i64,
     ) {
         self.payments.clear();
+        // The family always has a series (an alert on it needs one): the subscriptions not yet
+        // evaluated, zero unless counted below.
+        self.payments
+            .get_or_create(&PaymentLabels {
+                reason: NOT_EVALUATED.to_string(),
+            })
+            .set(0);
         for (reason, count) in counts {
             self.payments
                 .get_or_create(&PaymentLabels {
@@ -166,7 +177,7 @@ impl Metrics {
                 let status = subscription.status.as_ref();
                 let reason = status
                     .and_then(|s| find_condition(&s.conditions, PAYMENT_OK))
-                    .map_or("NotEvaluated", |c| c.reason.as_str());
+                    .map_or(NOT_EVALUATED, |c| c.reason.as_str());
                 *counts.entry(reason.to_string()).or_default() += 1;
                 suspended += i64::from(status.is_some_and(|s| s.suspended));
             }
@@ -200,6 +211,7 @@ mod tests {
             "saascript_operator_reconcile_duration_seconds_count{controller=\"tenant\"} 1",
             "saascript_operator_tenants{phase=\"Ready\"} 2",
             "saascript_operator_tenants{phase=\"Failed\"} 0",
+            "saascript_operator_subscriptions{reason=\"NotEvaluated\"} 0",
         ] {
             assert!(text.contains(line), "{line} missing from:\n{text}");
         }
